@@ -1,0 +1,200 @@
+"""The extractive answerer: quote the sentence that answers, frame it in the question's language,
+cite the clause exactly, and abstain when the documents do not say.
+
+Every sentence it writes around a quote comes from prompts/answers.json; every figure comes from
+the quoted clause. `number_guard` checks that last promise on the finished text, so a template
+edit or a future LLM answerer cannot slip an unstated number past it.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .corpus import Corpus
+from .models import Answer, Citation, Clause
+from .query import Query
+from .retrieval import Hit
+from .text import split_phrases, split_sentences
+
+log = logging.getLogger(__name__)
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_CN_NUMBER_WITH_UNIT = re.compile(r"[零〇一二两三四五六七八九十百千万]+(?=[天元%岁个米周所家年月日名项处倍])")
+MAX_CITIES = 3
+CITY_SHARE = 0.6  # a second city answers too when its best clause scores at least this share of the best
+
+
+def numbers_in(text: str) -> set[str]:
+    """Arabic numbers, and Chinese numerals followed by a unit (三天, 十五岁)."""
+    found = {n.rstrip("0").rstrip(".") if "." in n else n for n in _NUMBER.findall(text)}
+    found |= set(_CN_NUMBER_WITH_UNIT.findall(text))
+    return found
+
+
+def number_guard(answer: str, sources: list[str]) -> list[str]:
+    """Numbers in `answer` that none of `sources` contains (an empty list means the answer is safe)."""
+    allowed = set()
+    for s in sources:
+        allowed |= numbers_in(s)
+    return sorted(n for n in numbers_in(answer) if n not in allowed)
+
+
+class Texts:
+    """The answer, framing and abstain texts of prompts/answers.json."""
+
+    def __init__(self, prompts_dir: Path) -> None:
+        self.data = json.loads((prompts_dir / "answers.json").read_text(encoding="utf-8"))
+
+    def __call__(self, lang: str, name: str, **kw) -> str:
+        return self.data[lang][name].format(**kw)
+
+    @property
+    def constants(self) -> str:
+        """Numbers the texts themselves carry (the 12345 hotline): allowed in any answer."""
+        return json.dumps(self.data, ensure_ascii=False)
+
+    def what(self, lang: str, kind: str | None) -> str:
+        return self.data[lang]["what"].get(kind or "", self.data[lang]["what"][""])
+
+    def city(self, lang: str, city: str) -> str:
+        return self.data["en"]["city"].get(city, city) if lang == "en" else city
+
+    def unit_en(self, unit: str) -> str:
+        return self.data["en"]["units"].get(unit, unit)
+
+    def reference(self, clause: Clause, title: str, number: str | None) -> str:
+        r = self.data["reference"]
+        num = r["number"].format(number=number) if number else ""
+        if clause.kind == "paragraph":
+            key = "paragraph" if clause.section else "closing"
+        else:
+            key = clause.kind
+        return r[key].format(title=title, number=num, label=clause.label, numeral=clause.numeral,
+                             section=clause.section)
+
+
+@dataclass
+class Pick:
+    """The sentence of a clause that answers, and the short phrase holding the figure."""
+
+    sentence: str
+    key: str  # phrase with the figure ('' when the question asks for no figure)
+    figures: list[tuple[str, str]]  # (number, unit) pairs in `key`
+    topic: str  # corpus term of the question found in the sentence
+
+
+class ExtractiveAnswerer:
+    """Default answerer: fully offline, verbatim quotes, exact citations."""
+
+    def __init__(self, corpus: Corpus, texts: Texts, units_for, min_relevance: float) -> None:
+        self.corpus, self.texts, self.units_for = corpus, texts, units_for
+        self.min_relevance = min_relevance
+
+    # ---- citations -----------------------------------------------------------------------
+    def citation(self, clause: Clause, score: float = 0.0, quote: str = "") -> Citation:
+        doc = self.corpus.documents[clause.doc_id]
+        return Citation(id=clause.id, doc_id=doc.id, title=doc.title, doc_number=doc.number,
+                        issuer=doc.issuer, date=doc.date, region=doc.city, clause=clause.label,
+                        section=clause.section, text=clause.text, quote=quote,
+                        reference=self.texts.reference(clause, doc.title, doc.number),
+                        responsible_units=clause.responsible_units, authority=doc.authority,
+                        score=round(float(score), 4))
+
+    # ---- sentence choice -----------------------------------------------------------------
+    def pick(self, q: Query, hit: Hit) -> Pick:
+        units = self.units_for(q.quantity)
+        sentences = split_sentences(hit.clause.text)
+        terms = [t for t in hit.matched]
+        best, best_score = sentences[0], -1.0
+        for i, s in enumerate(sentences):
+            score = sum(len(t) for t in set(terms) if t in s)
+            if units and _figures(s, units):
+                score += 2.5
+            if i == 0 and hit.clause.heading and s.startswith(hit.clause.heading) and len(sentences) > 1:
+                score -= 0.5  # the clause's own title says little; prefer a sentence with content
+            if score > best_score:
+                best, best_score = s, score
+        topic = next((t for t in sorted(set(terms), key=len, reverse=True) if t in best), "")
+        key, figures = "", []
+        if units:
+            phrases = split_phrases(best)
+            ranked = sorted(phrases, key=lambda p: (bool(_figures(p, units)), sum(len(t) for t in terms if t in p)),
+                            reverse=True)
+            if ranked and _figures(ranked[0], units):
+                key, figures = ranked[0].strip(), _figures(ranked[0], units)
+        return Pick(sentence=best, key=key, figures=figures, topic=topic)
+
+    # ---- the answer ----------------------------------------------------------------------
+    def __call__(self, q: Query, hits: list[Hit]) -> Answer:
+        lang, T = q.language, self.texts
+        if q.injection:
+            return Answer(T(lang, "injection"), True, q.city, [], lang, "injection")
+        if q.uncovered and not q.cities:
+            place = "、".join(q.uncovered) if lang == "zh" else ", ".join(q.uncovered)
+            text = T(lang, "uncovered_city", place=place)
+            if q.parent_of:
+                text += T(lang, "uncovered_parent")
+            return Answer(text, True, None, [], lang, "uncovered_city")
+        relevant = [h for h in hits if h.relevance >= self.min_relevance]
+        if not relevant:
+            return Answer(T(lang, "no_match"), True, q.city, [], lang, "no_match")
+        chosen = self._cities(q, relevant)
+        parts, citations, stated_any = [], [], False
+        for hit in chosen:
+            doc = self.corpus.documents[hit.clause.doc_id]
+            pick = self.pick(q, hit)
+            cite = self.citation(hit.clause, hit.score, pick.sentence)
+            city = T.city(lang, doc.city)
+            stated = not q.quantity or bool(pick.figures)
+            if stated:
+                stated_any = True
+                if pick.key:
+                    figure = ", ".join(f"{n} {T.unit_en(u)}".strip() for n, u in pick.figures)
+                    parts.append(T(lang, "city_figure", city=city, key=pick.key, figure=figure,
+                                   quote=pick.sentence, reference=cite.reference, date=doc.date))
+                else:
+                    parts.append(T(lang, "city_quote", city=city, quote=pick.sentence,
+                                   reference=cite.reference, date=doc.date))
+            else:
+                parts.append(T(lang, "city_not_stated", city=city, topic=pick.topic or hit.clause.heading,
+                               what=T.what(lang, q.quantity), quote=pick.sentence, reference=cite.reference)
+                             + " " + T(lang, "not_stated_tail", what=T.what(lang, q.quantity), city=city))
+            citations.append(cite)
+        if len(chosen) > 1:
+            parts.insert(0, T(lang, "multi_city_intro"))
+        # the rest of the relevant clauses follow as further citations (best first)
+        shown = {c.id for c in citations}
+        citations += [self.citation(h.clause, h.score) for h in hits if h.clause.id not in shown][:5]
+        text = "\n\n".join(parts)
+        leaked = number_guard(text, [c.text for c in citations] + [c.reference + c.date for c in citations]
+                              + [T.constants])
+        if leaked:  # cannot happen with these templates; never let it through if it does
+            log.error("number guard rejected an extractive answer (numbers %s)", leaked)
+            return Answer(T(lang, "no_match"), True, q.city, citations[:1], lang, "number_guard")
+        region = q.city or (self.corpus.documents[chosen[0].clause.doc_id].city if len(chosen) == 1 else None)
+        reason = None if stated_any else "figure_not_stated"
+        return Answer(text, not stated_any, region, citations, lang, reason)
+
+    def _cities(self, q: Query, hits: list[Hit]) -> list[Hit]:
+        """The best clause, plus the best of each other city when the question names no city."""
+        best = hits[0]
+        if q.city:
+            return [best]
+        chosen, seen = [best], {self.corpus.documents[best.clause.doc_id].city}
+        for h in hits[1:]:
+            city = self.corpus.documents[h.clause.doc_id].city
+            if city not in seen and h.score >= CITY_SHARE * best.score and len(chosen) < MAX_CITIES:
+                chosen.append(h)
+                seen.add(city)
+        return chosen
+
+
+def _figures(text: str, units: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(number, unit) pairs in text whose unit is one the question asks for."""
+    alternatives = "|".join(re.escape(u) + ("(?!岁)" if u == "周" else "")  # 3周岁 is an age, not weeks
+                            for u in sorted(units, key=len, reverse=True))
+    pattern = rf"(\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)\s*({alternatives})"
+    return re.findall(pattern, text)

@@ -1,0 +1,156 @@
+"""The facade every channel talks to: ask, search, clause, documents, ingest.
+
+Channels (API, web, Telegram, CLI) never touch Chroma or the parser; they hold an Assistant.
+The answer path is a LangChain runnable — read the question | retrieve | answer — so a
+generative answerer can replace the last step without the channels noticing.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+from langchain_core.runnables import RunnableLambda
+
+from .answer import ExtractiveAnswerer, Texts
+from .corpus import Corpus, add_document, load_corpus
+from .embeddings import make_embeddings
+from .errors import BadRequest, FamilydeskError, Unavailable
+from .models import Answer, Citation
+from .privacy import redact
+from .query import QueryReader
+from .retrieval import ClauseRetriever, HybridIndex
+from .settings import Settings, get_settings
+from .store import ClauseStore, make_client
+
+log = logging.getLogger(__name__)
+MAX_K = 50
+
+
+class Assistant:
+    """Loads the knowledge base once and answers from it."""
+
+    def __init__(self, settings: Settings | None = None, *, embeddings=None, embedding_fingerprint: str | None = None
+                 ) -> None:
+        self.settings = settings or get_settings()
+        self._embeddings_override = (embeddings, embedding_fingerprint) if embeddings is not None else None
+        self._lock = threading.Lock()
+        self.ready = False
+        self.corpus: Corpus | None = None
+        self.load_seconds: float | None = None
+
+    # ---- loading -------------------------------------------------------------------------
+    def load(self, progress: bool = False) -> "Assistant":
+        """Parse the corpus, sync the vector store (embedding only what changed), build BM25."""
+        with self._lock:
+            t = time.perf_counter()
+            s = self.settings
+            self.corpus = load_corpus(s.index_dir)
+            self.reader = QueryReader(s.index_dir)
+            self.texts = Texts(s.prompts_dir)
+            if self._embeddings_override:
+                self.embeddings, fingerprint = self._embeddings_override
+            else:
+                self.embeddings, fingerprint = make_embeddings(s.embedding, s.embedding_model, s.embedding_threads)
+            self.store = None
+            self.sync_report = {"added": 0, "deleted": 0, "total": 0}
+            if self.embeddings is not None:
+                client = make_client(s.chroma_url, s.chroma_path)
+                self.store = ClauseStore(client, self.embeddings, fingerprint, s.collection)
+                self.sync_report = self.store.sync(self.corpus.clauses, self._city_of(), progress=progress)
+                self.embeddings.embed_query("warm up")  # load the model weights now, not on a user's question
+            self.index = HybridIndex(self.corpus, self.reader.tokenizer, self.store, self.embeddings,
+                                     s.dense_weight)
+            self.answerer = ExtractiveAnswerer(self.corpus, self.texts, self.reader.units_for, s.min_relevance)
+            self.retriever = ClauseRetriever(index=self.index, reader=self.reader)
+            self.chain = (RunnableLambda(self._read)
+                          | RunnableLambda(lambda x: (x, self.index.search(x, k=10)))
+                          | RunnableLambda(lambda x: self.answerer(*x)))
+            self.embedding_fingerprint = fingerprint
+            self.ready = True
+            self.load_seconds = time.perf_counter() - t
+            log.info("knowledge base loaded: %d documents, %d clauses, %s, index %s in %.1fs",
+                     len(self.corpus.documents), len(self.corpus.clauses), fingerprint, self.sync_report,
+                     self.load_seconds)
+            return self
+
+    def _city_of(self) -> dict[str, str]:
+        return {d.id: d.city for d in self.corpus.documents.values()}
+
+    def _need(self) -> None:
+        if not self.ready:
+            raise Unavailable("the knowledge base is still loading; try again in a few seconds")
+
+    # ---- the facade ----------------------------------------------------------------------
+    def _read(self, x: dict):
+        return self.reader.read(x["question"], x.get("region"))
+
+    def ask(self, question: str, region: str | None = None) -> Answer:
+        """Answer a question from the documents, with citations, or abstain saying why."""
+        self._need()
+        question = (question or "").strip()
+        if not question:
+            raise BadRequest("the question is empty")
+        answer = self.chain.invoke({"question": question, "region": region})
+        log.info("ask lang=%s region=%s abstained=%s reason=%s q=%r", answer.language, answer.region,
+                 answer.abstained, answer.reason, redact(question)[:200])
+        return answer
+
+    def search(self, query: str, region: str | None = None, k: int = 10) -> list[Citation]:
+        """Clauses for a query, best first (the staff console's search)."""
+        self._need()
+        k = max(1, min(MAX_K, int(k)))
+        q = self.reader.read(query, region)
+        hits = self.index.search(q, k=k)
+        return [self.answerer.citation(h.clause, h.score, self.answerer.pick(q, h).sentence) for h in hits
+                if h.relevance > 0 or h.lexical > 0]
+
+    def clause(self, clause_id: str) -> Citation:
+        """One clause with its full citation."""
+        self._need()
+        return self.answerer.citation(self.corpus.clause(clause_id))
+
+    def documents(self) -> list[dict]:
+        """Every document with its clause outline."""
+        self._need()
+        out = []
+        for doc in self.corpus.documents.values():
+            parsed = self.corpus.parsed[doc.id]
+            out.append({
+                "id": doc.id, "title": doc.title, "issuer": doc.issuer, "number": doc.number, "date": doc.date,
+                "region": doc.city, "authority": doc.authority, "repost_of": doc.repost_of,
+                "preamble": parsed.preamble,
+                "clauses": [{"id": c.id, "clause": c.label, "heading": c.heading, "section": c.section,
+                             "kind": c.kind, "maps_to": c.maps_to} for c in parsed.clauses]})
+        return out
+
+    @property
+    def cities(self) -> list[str]:
+        return list(self.reader.places.covered) if self.ready else []
+
+    def ingest(self, path: Path, *, city: str, title: str, number: str | None = None, date: str = "",
+               issuer: str = "", doc_id: str | None = None, progress: bool = False) -> dict:
+        """Add (or replace) a document and re-index only what changed."""
+        city_name = QueryReader(self.settings.index_dir).places.normalise(city) if city else None
+        if not city_name:
+            raise BadRequest(f"--city must be one of the covered cities, got {city!r}")
+        doc, changed = add_document(self.settings.index_dir, Path(path), city=city_name, title=title,
+                                    number=number, date=date, issuer=issuer, doc_id=doc_id)
+        self.load(progress=progress)
+        n = len(self.corpus.parsed[doc.id].clauses)
+        return {"document": doc.id, "changed": changed, "clauses": n, "index": self.sync_report}
+
+    def health(self) -> dict:
+        if not self.ready:
+            return {"status": "loading"}
+        try:
+            vectors = self.store.count() if self.store else 0
+        except Exception as e:  # the Chroma server went away
+            raise Unavailable(f"the vector store is not reachable: {e}") from e
+        return {"status": "ok", "documents": len(self.corpus.documents), "clauses": len(self.corpus.clauses),
+                "vectors": vectors, "embedding": self.embedding_fingerprint,
+                "load_seconds": round(self.load_seconds or 0, 2)}
+
+
+__all__ = ["Assistant", "FamilydeskError"]

@@ -1,0 +1,122 @@
+"""The knowledge base on disk: index/manifest.json and the source texts it lists.
+
+Source texts are never edited: a citation quotes them. `add_document` copies a new text in
+and records it in the manifest; the content hash makes adding the same text twice a no-op.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from .clauses import ParsedDocument, align_repost, parse_document
+from .errors import BadRequest, NotFound
+from .models import Clause, Document
+
+MANIFEST = "manifest.json"
+FIELDS = ("id", "file", "title", "issuer", "number", "date", "city", "authority", "repost_of")
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Every document and clause of the knowledge base, parsed once."""
+
+    documents: dict[str, Document]
+    parsed: dict[str, ParsedDocument]
+    fingerprint: str  # changes when any source text or manifest entry changes
+
+    @property
+    def clauses(self) -> list[Clause]:
+        return [c for p in self.parsed.values() for c in p.clauses]
+
+    def official_clauses(self) -> list[Clause]:
+        return [c for c in self.clauses if self.documents[c.doc_id].official]
+
+    def clause(self, clause_id: str) -> Clause:
+        doc_id, _, _ = clause_id.rpartition(":")
+        for c in self.parsed.get(doc_id, ParsedDocument("", ())).clauses:
+            if c.id == clause_id:
+                return c
+        raise NotFound(f"no clause with id {clause_id!r}; ids look like 'baotou-2025-task-list:2'")
+
+    @property
+    def cities(self) -> list[str]:
+        return sorted({d.city for d in self.documents.values()}, key=_city_order)
+
+
+def _city_order(city: str) -> tuple[int, str]:
+    return ({"北京": 0, "包头": 1, "赣州": 2}.get(city, 9), city)
+
+
+def read_manifest(index_dir: Path) -> list[dict]:
+    path = index_dir / MANIFEST
+    if not path.exists():
+        raise NotFound(f"{path} is missing: the knowledge base needs a manifest (see README, 'Knowledge base')")
+    return json.loads(path.read_text(encoding="utf-8"))["documents"]
+
+
+def load_corpus(index_dir: Path) -> Corpus:
+    """Read the manifest and every source text, parse them and align reposts to their originals."""
+    documents: dict[str, Document] = {}
+    texts: dict[str, str] = {}
+    for entry in read_manifest(index_dir):
+        path = index_dir / entry["file"]
+        if not path.exists():
+            raise NotFound(f"manifest lists {entry['file']} but {path} does not exist")
+        text = path.read_text(encoding="utf-8")
+        doc = Document(**{k: entry.get(k) for k in FIELDS if k in entry}, sha256=sha256_text(text))
+        documents[doc.id], texts[doc.id] = doc, text
+    parsed = {doc_id: parse_document(doc, texts[doc_id]) for doc_id, doc in documents.items()}
+    for doc_id, doc in documents.items():
+        if doc.repost_of and doc.repost_of in parsed:
+            parsed[doc_id] = align_repost(parsed[doc_id], parsed[doc.repost_of])
+    fingerprint = sha256_text(json.dumps(
+        [asdict(d) for d in sorted(documents.values(), key=lambda d: d.id)], ensure_ascii=False))
+    return Corpus(documents=documents, parsed=parsed, fingerprint=fingerprint[:16])
+
+
+def slug(text: str) -> str:
+    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return s or "document"
+
+
+def add_document(index_dir: Path, path: Path, *, city: str, title: str, number: str | None = None,
+                 date: str = "", issuer: str = "", doc_id: str | None = None,
+                 authority: str = "official", repost_of: str | None = None) -> tuple[Document, bool]:
+    """Copy a text into index/sources and record it in the manifest.
+
+    Returns (document, changed). Re-adding the same text under the same id changes nothing;
+    a changed text under an existing id replaces that document's entry and file.
+    """
+    if not path.exists():
+        raise NotFound(f"{path} does not exist")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise BadRequest(f"{path} is not UTF-8 text ({e}); convert it first (e.g. iconv -f GBK -t UTF-8)") from e
+    if not text.strip():
+        raise BadRequest(f"{path} is empty")
+    entries = read_manifest(index_dir)
+    doc_id = doc_id or slug(path.stem)
+    rel = f"sources/{doc_id}.txt"
+    entry = {"id": doc_id, "file": rel, "title": title, "issuer": issuer or city, "number": number,
+             "date": date, "city": city, "authority": authority, "repost_of": repost_of}
+    old = next((e for e in entries if e["id"] == doc_id), None)
+    target = index_dir / rel
+    if old == entry and target.exists() and target.read_text(encoding="utf-8") == text:
+        return Document(**entry, sha256=sha256_text(text)), False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if path.resolve() != target.resolve():
+        shutil.copyfile(path, target)
+    entries = [e for e in entries if e["id"] != doc_id] + [entry]
+    tmp = index_dir / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps({"documents": entries}, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(index_dir / MANIFEST)
+    return replace(Document(**entry), sha256=sha256_text(text)), True

@@ -1,0 +1,101 @@
+"""The domain records every layer passes around: documents, clauses, citations, answers.
+
+Frozen dataclasses so a clause parsed once can be shared by the index, the retriever and
+every channel without anyone mutating it.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source text and its manifest entry."""
+
+    id: str
+    file: str
+    title: str
+    issuer: str
+    number: str | None
+    date: str
+    city: str
+    authority: str = "official"  # official | repost
+    repost_of: str | None = None
+    sha256: str = ""
+
+    @property
+    def official(self) -> bool:
+        return self.authority == "official"
+
+
+@dataclass(frozen=True)
+class Clause:
+    """The unit we quote and cite: a numbered clause, a flat item or an unnumbered paragraph."""
+
+    id: str  # "<doc_id>:<ordinal>"
+    doc_id: str
+    ordinal: int
+    label: str  # as printed: "（二）", "二、"; "" for an unnumbered paragraph
+    numeral: str  # "二"; "" when unnumbered
+    heading: str  # the clause's own short title ("全面落实生育休假制度"), may be ""
+    section: str  # "一、完善生育服务支持措施", "" when the document has no sections
+    text: str  # cleaned clause text, responsible units removed
+    responsible_units: str
+    span: tuple[int, int]  # character offsets in the source file
+    kind: str = "clause"  # clause | item | paragraph
+    maps_to: str | None = None  # for a repost paragraph: the official clause it paraphrases
+    sha256: str = ""
+
+    @property
+    def sentences(self) -> list[str]:
+        from .text import split_sentences
+
+        return split_sentences(self.text)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A clause as shown to a user: what it says and exactly where it stands."""
+
+    id: str
+    doc_id: str
+    title: str
+    doc_number: str | None
+    issuer: str
+    date: str
+    region: str
+    clause: str
+    section: str
+    text: str
+    quote: str
+    reference: str  # 《title》（number）第（二）条
+    responsible_units: str
+    authority: str
+    score: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """What every channel renders: the answer text, whether we abstained, and the citations."""
+
+    answer: str
+    abstained: bool
+    region: str | None
+    citations: list[Citation] = field(default_factory=list)
+    language: str = "zh"
+    reason: str | None = None  # why we abstained: no_match, uncovered_city, figure_not_stated, ...
+    mode: str = "extractive"
+
+    def to_dict(self) -> dict:
+        return {
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "region": self.region,
+            "language": self.language,
+            "reason": self.reason,
+            "mode": self.mode,
+            "citations": [c.to_dict() for c in self.citations],
+        }

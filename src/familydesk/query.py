@@ -1,0 +1,213 @@
+"""Reading a question before any search: its language, its city, what figure it asks for,
+whether it tries to subvert the assistant, and its terms in the corpus's own Chinese.
+
+English questions are expanded through the bilingual glossary (index/glossary.tsv), which maps
+English phrasings to the words the documents use (paternity leave → 陪产假|护理假).
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import BadRequest
+from .lexical import Tokenizer
+from .text import has_cjk
+
+_EN_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def en_stem(word: str) -> str:
+    word = word.lower().removesuffix("'s")
+    if len(word) > 3 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def en_tokens(text: str) -> list[str]:
+    return [en_stem(w) for w in _EN_WORD.findall(text.lower())]
+
+
+@dataclass(frozen=True)
+class Group:
+    """One concept of the question and the Chinese terms any of which expresses it."""
+
+    source: str
+    terms: tuple[str, ...]
+
+
+@dataclass
+class Query:
+    text: str
+    language: str  # zh | en
+    city: str | None
+    cities: list[str] = field(default_factory=list)
+    uncovered: list[str] = field(default_factory=list)  # places named that the corpus does not cover
+    parent_of: dict[str, str] = field(default_factory=dict)  # 内蒙古 → 包头
+    injection: bool = False
+    quantity: str | None = None  # duration | money | percent | count | age | deadline
+    groups: list[Group] = field(default_factory=list)
+    unknown_words: list[str] = field(default_factory=list)  # English content words the glossary lacks
+
+    @property
+    def terms(self) -> list[str]:
+        return [t for g in self.groups for t in g.terms]
+
+
+class Glossary:
+    """English phrase → corpus terms, matched longest phrase first on stemmed words."""
+
+    def __init__(self, entries: dict[tuple[str, ...], tuple[str, ...]]) -> None:
+        self.entries = entries
+        self.max_len = max((len(k) for k in entries), default=1)
+
+    @classmethod
+    def load(cls, path: Path) -> "Glossary":
+        entries: dict[tuple[str, ...], list[str]] = {}
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if not line.strip() or line.startswith("#") or "\t" not in line:
+                    continue
+                english, zh = line.split("\t", 1)
+                key = tuple(en_tokens(english))
+                if key:
+                    terms = entries.setdefault(key, [])
+                    terms.extend(t.strip() for t in zh.split("|") if t.strip() and t.strip() not in terms)
+        return cls({k: tuple(v) for k, v in entries.items()})
+
+    @property
+    def chinese_terms(self) -> set[str]:
+        return {t for terms in self.entries.values() for t in terms}
+
+    def expand(self, words: list[str]) -> tuple[list[Group], list[int]]:
+        """Groups for the phrases found, and the positions of words no phrase covered."""
+        groups, uncovered, i = [], [], 0
+        while i < len(words):
+            for n in range(min(self.max_len, len(words) - i), 0, -1):
+                key = tuple(words[i:i + n])
+                if key in self.entries:
+                    groups.append(Group(" ".join(key), self.entries[key]))
+                    i += n
+                    break
+            else:
+                uncovered.append(i)
+                i += 1
+        return groups, uncovered
+
+
+class Places:
+    """The cities the corpus covers and the places it does not, in Chinese, English and pinyin."""
+
+    def __init__(self, data: dict) -> None:
+        self.covered: dict[str, list[str]] = data.get("covered", {})
+        self.uncovered: dict[str, list[str]] = data.get("uncovered", {})
+        self.parents: dict[str, dict] = data.get("parent_regions", {})
+
+    @classmethod
+    def load(cls, path: Path) -> "Places":
+        return cls(json.loads(path.read_text(encoding="utf-8")))
+
+    @staticmethod
+    def _mentions(text: str, lowered: str, aliases: list[str]) -> bool:
+        for a in aliases:
+            if has_cjk(a):
+                if a in text:
+                    return True
+            elif re.search(rf"(?<![a-z]){re.escape(a.lower())}(?![a-z])", lowered):
+                return True
+        return False
+
+    def find(self, text: str) -> tuple[list[str], list[str], dict[str, str]]:
+        lowered = text.lower()
+        covered = [c for c, al in self.covered.items() if self._mentions(text, lowered, al + [c])]
+        # a covered city's name can contain an uncovered alias' characters; mask covered names first
+        masked, masked_lower = text, lowered
+        for c in covered:
+            for a in self.covered[c] + [c]:
+                masked = masked.replace(a, " ")
+                masked_lower = re.sub(rf"(?<![a-z]){re.escape(a.lower())}(?![a-z])", " ", masked_lower)
+        uncovered = [p for p, al in self.uncovered.items() if self._mentions(masked, masked_lower, al + [p])]
+        parent_of = {}
+        for p, info in self.parents.items():
+            if self._mentions(masked, masked_lower, info.get("aliases", []) + [p]):
+                uncovered.append(p)
+                parent_of[p] = info.get("covered_city", "")
+        return covered, uncovered, parent_of
+
+    def normalise(self, region: str | None) -> str | None:
+        """'Baotou', 'baotou', '包头市' → '包头'; None/''/'全部'/'all' → None; unknown → BadRequest."""
+        if region is None or not region.strip() or region.strip().lower() in ("all", "全部", "any"):
+            return None
+        r = region.strip()
+        for city, aliases in self.covered.items():
+            if r == city or r in aliases or r.lower() in [a.lower() for a in aliases]:
+                return city
+        raise BadRequest(f"unknown region {region!r}: the documents cover {', '.join(self.covered)} "
+                         f"({', '.join(a for al in self.covered.values() for a in al if a.isascii())[:60]})")
+
+
+class QueryReader:
+    """Turns a question into a Query; all its rules come from files under index/."""
+
+    def __init__(self, index_dir: Path, tokenizer_factory=Tokenizer) -> None:
+        rules = json.loads((index_dir / "query_rules.json").read_text(encoding="utf-8"))
+        self.glossary = Glossary.load(index_dir / "glossary.tsv")
+        self.places = Places.load(index_dir / "cities.json")
+        place_words = {a for al in self.places.covered.values() for a in al if has_cjk(a)}
+        place_words |= set(self.places.covered)
+        self.stop_zh = set(rules["stopwords_zh"]) | place_words
+        self.stop_en = {en_stem(w) for w in rules["stopwords_en"]}
+        for aliases in self.places.covered.values():
+            self.stop_en |= {en_stem(t) for a in aliases for t in en_tokens(a)}
+        self.quantity = [(kind, re.compile(spec["zh"]), re.compile(spec["en"], re.I), tuple(spec["units"]))
+                         for kind, spec in rules["quantity"].items()]
+        self.units = {kind: units for kind, _, _, units in self.quantity}
+        self.injection = [re.compile(p, re.I) for p in rules["injection"]]
+        self.tokenizer = tokenizer_factory(user_words=self.glossary.chinese_terms, stopwords=self.stop_zh)
+
+    def read(self, text: str, region: str | None = None) -> Query:
+        city = self.places.normalise(region)
+        covered, uncovered, parent_of = self.places.find(text)
+        language = "zh" if has_cjk(text) and len(_CJK_RUN.findall(text)) and _cjk_share(text) >= 0.3 else "en"
+        if city is None and len(covered) == 1:
+            city = covered[0]
+        q = Query(text=text, language=language, city=city, cities=covered,
+                  uncovered=[u for u in uncovered if not covered and not region], parent_of=parent_of)
+        q.injection = any(p.search(text) for p in self.injection)
+        for kind, zh, en, _units in self.quantity:
+            if (zh.search(text) if language == "zh" else en.search(text) or zh.search(text)):
+                q.quantity = kind
+                break
+        # Chinese words of the question (also Chinese inside an English question: "the 青春志爱团")
+        for run in _CJK_RUN.findall(text):
+            for w in self.tokenizer.words(run):
+                if len(w) >= 2 and w not in self.stop_zh:
+                    q.groups.append(Group(w, (w,)))
+        if language == "en":
+            words = [w for w in en_tokens(text)]
+            groups, uncovered_pos = self.glossary.expand(words)
+            q.groups.extend(groups)
+            q.unknown_words = [words[i] for i in uncovered_pos
+                               if words[i] not in self.stop_en and not words[i].isdigit() and len(words[i]) > 1]
+        # keep the first occurrence of each concept
+        seen, unique = set(), []
+        for g in q.groups:
+            if g.terms not in seen:
+                seen.add(g.terms)
+                unique.append(g)
+        q.groups = unique
+        return q
+
+    def units_for(self, kind: str | None) -> tuple[str, ...]:
+        return self.units.get(kind, ()) if kind else ()
+
+
+def _cjk_share(text: str) -> float:
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(1 for ch in letters if "\u4e00" <= ch <= "\u9fff") / len(letters)

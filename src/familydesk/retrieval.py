@@ -1,0 +1,152 @@
+"""Hybrid retrieval: BM25 over Chinese tokens + dense vectors in Chroma, routed by city.
+
+Scores, per official clause:
+- lexical: BM25 (jieba words + character bigrams) of the question's terms, max-normalised over
+  the candidates; a repost paragraph's score counts for the official clause it paraphrases,
+  so the repost adds wording but is never what we cite;
+- coverage: the idf-weighted share of the question's concepts the clause contains (absolute,
+  comparable across questions: this is what abstention is calibrated on);
+- dense: cosine similarity of the question to the clause's best sentence window.
+fused = (1 - w) * lexical + w * dense_rescaled; relevance = (1 - w) * coverage + w * dense_rescaled.
+The weight w and the abstention threshold are settings, chosen by measurement (docs/retrieval.md).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from .corpus import Corpus
+from .lexical import BM25, Tokenizer
+from .models import Clause
+from .query import Query
+from .store import ClauseStore
+from .text import nospace
+
+# Cosine similarities of USE between a question and an unrelated sentence sit around 0.05-0.15,
+# and a paraphrase around 0.45-0.7: rescale that band to 0..1 so it can be fused with coverage.
+DENSE_FLOOR, DENSE_CEIL = 0.15, 0.60
+REPOST_DISCOUNT = 0.9
+DENSE_WINDOWS = 80
+CANDIDATES = 50
+
+
+@dataclass
+class Hit:
+    clause: Clause
+    score: float  # fused ranking score
+    relevance: float  # absolute relevance used for abstention
+    lexical: float = 0.0
+    coverage: float = 0.0
+    dense: float = 0.0
+    matched: list[str] = field(default_factory=list)  # corpus terms of the question found in the clause
+
+
+class HybridIndex:
+    """Lexical index over every unit (official and repost) + the dense store."""
+
+    def __init__(self, corpus: Corpus, tokenizer: Tokenizer, store: ClauseStore | None,
+                 embeddings: Embeddings | None, dense_weight: float) -> None:
+        self.corpus, self.tokenizer, self.store, self.embeddings = corpus, tokenizer, store, embeddings
+        self.dense_weight = dense_weight if store is not None else 0.0
+        self.units = corpus.clauses
+        self.official = {c.id: c for c in corpus.official_clauses()}
+        # unit index → the official clause id it counts for
+        self.target = [u.id if u.id in self.official else (u.maps_to or u.id) for u in self.units]
+        self.city = {u.id: corpus.documents[u.doc_id].city for u in self.units}
+        self.bm25 = BM25([tokenizer(self._index_text(u)) for u in self.units])
+        self.weight = np.array([1.0 if u.id in self.official else REPOST_DISCOUNT for u in self.units],
+                               dtype=np.float32)
+        self.related: dict[str, list[str]] = {}  # official clause id → its text and its reposts'
+        for u, tid in zip(self.units, self.target):
+            self.related.setdefault(tid, []).append(nospace(self._index_text(u)))
+        self._order: dict[str, int] = {}  # official clause id → position in the folded score array
+        for tid in self.target:
+            self._order.setdefault(tid, len(self._order))
+        self._target_arr = np.array([self._order[t] for t in self.target], dtype=np.int64)
+        self._city_arr = np.array([self.city.get(t, "") for t in self.target])
+
+    def _index_text(self, c: Clause) -> str:
+        return f"{c.section}\n{c.text}" if c.section else c.text
+
+    def term_weight(self, term: str) -> float:
+        words = self.tokenizer.words(term) or [term]
+        return max(self.bm25.idf_of(w) for w in words)
+
+    def search(self, q: Query, k: int = 10, city: str | None = None) -> list[Hit]:
+        city = city if city is not None else q.city
+        tokens: list[str] = []
+        for g in q.groups:
+            for t in g.terms:
+                tokens += self.tokenizer(t)
+        raw = self.bm25.scores(tokens) * self.weight if tokens else np.zeros(len(self.units), np.float32)
+        if city:
+            raw = np.where(self._city_arr == city, raw, 0.0)
+        # fold repost paragraphs onto their official clause: max per target
+        folded = np.zeros(len(self._order), dtype=np.float32)
+        np.maximum.at(folded, self._target_arr, raw)
+        ids = list(self._order)
+        lexical: dict[str, float] = {}
+        for pos in np.argsort(-folded)[:CANDIDATES]:
+            if folded[pos] > 0 and ids[pos] in self.official:
+                lexical[ids[pos]] = float(folded[pos])
+        top = max(lexical.values(), default=0.0)
+        dense = self._dense(q, city)
+        for cid in dense:
+            lexical.setdefault(cid, float(folded[self._order[cid]]))
+        w = self.dense_weight if dense else 0.0
+        group_weights = [max(self.term_weight(t) for t in g.terms) for g in q.groups]
+        total_weight = sum(group_weights) or 1.0
+        hits = []
+        for cid, lex in lexical.items():
+            related = self.related.get(cid, [])
+            matched, covered = [], 0.0
+            for g, gw in zip(q.groups, group_weights):
+                found = [t for t in g.terms if any(nospace(t) in r for r in related)]
+                if found:
+                    matched.extend(found)
+                    covered += gw
+            coverage = covered / total_weight if q.groups else 0.0
+            d = _rescale(dense.get(cid, 0.0)) if dense else 0.0
+            lex_norm = lex / top if top > 0 else 0.0
+            hits.append(Hit(clause=self.official[cid], score=(1 - w) * lex_norm + w * d,
+                            relevance=(1 - w) * coverage + w * d, lexical=lex_norm, coverage=coverage,
+                            dense=dense.get(cid, 0.0), matched=matched))
+        hits.sort(key=lambda h: (h.score, h.relevance), reverse=True)
+        return hits[:k]
+
+    def _dense(self, q: Query, city: str | None) -> dict[str, float]:
+        if self.store is None or self.embeddings is None:
+            return {}
+        vector = self.embeddings.embed_query(q.text)
+        best: dict[str, float] = {}
+        for cid, sim in self.store.query(vector, DENSE_WINDOWS, city=city):
+            if cid in self.official and sim > best.get(cid, -1.0):
+                best[cid] = sim
+        return best
+
+
+def _rescale(sim: float) -> float:
+    return float(min(1.0, max(0.0, (sim - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR))))
+
+
+class ClauseRetriever(BaseRetriever):
+    """The hybrid index behind LangChain's retriever interface (metadata carries the scores)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    index: HybridIndex
+    reader: object
+    k: int = 10
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+                                ) -> list[LCDocument]:
+        hits = self.index.search(self.reader.read(query), k=self.k)
+        return [LCDocument(page_content=h.clause.text, id=h.clause.id,
+                           metadata={"clause_id": h.clause.id, "doc_id": h.clause.doc_id,
+                                     "label": h.clause.label, "score": h.score, "relevance": h.relevance})
+                for h in hits]

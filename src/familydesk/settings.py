@@ -1,0 +1,74 @@
+"""The one place that reads the environment: every FAMILYDESK_* setting, its default and its help.
+
+`docs/settings.md` and the README table are generated from this class (`familydesk settings
+--markdown`), and a test fails when they drift.
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """familydesk settings, read from FAMILYDESK_* environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="FAMILYDESK_", extra="ignore")
+
+    index_dir: Path = Field(PROJECT_ROOT / "index",
+                            description="The shipped knowledge base: manifest.json, sources/, glossary.tsv, cities.json.")
+    prompts_dir: Path = Field(PROJECT_ROOT / "prompts",
+                              description="Answer, framing and abstain texts (zh and en).")
+    chroma_dir: Path | None = Field(None, description="Embedded Chroma store; default `<index_dir>/.chroma` (git-ignored).")
+    chroma_url: str | None = Field(None, description="Use a Chroma server (e.g. `http://127.0.0.1:8001`) instead of the embedded store.")
+    collection: str = Field("familydesk", description="Chroma collection name prefix; the embedding fingerprint is appended.")
+    embedding: str = Field("use", description="Embedding provider: `use` (USE multilingual v3, offline, cross-lingual), "
+                                              "`sentence-transformers`, or `none` (lexical only).")
+    embedding_model: str | None = Field(None, description="Model name or local path for `sentence-transformers` "
+                                                          "(default: the packaged all-MiniLM-L6-v2).")
+    embedding_threads: int = Field(max(1, os.cpu_count() or 1),
+                                   description="BLAS threads for the USE encoder; more threads than cores slows it 50x.")
+    dense_weight: float = Field(0.35, description="Weight of the dense (embedding) score in the hybrid fusion; lexical gets 1 - this.")
+    min_relevance: float = Field(0.30, description="Abstain when the best clause's fused relevance is below this (calibrated, docs/retrieval.md).")
+    host: str = Field("127.0.0.1", description="`familydesk serve` bind address.")
+    port: int = Field(8000, description="`familydesk serve` port.")
+    rate_limit: int = Field(30, description="API requests per minute per client; 0 turns the limit off.")
+    log_level: str = Field("INFO", description="Python log level.")
+
+    @field_validator("embedding")
+    @classmethod
+    def _known_embedding(cls, v: str) -> str:
+        if v not in ("use", "sentence-transformers", "none"):
+            raise ValueError("FAMILYDESK_EMBEDDING must be one of: use, sentence-transformers, none")
+        return v
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.chroma_dir or (self.index_dir / ".chroma")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def settings_markdown() -> str:
+    """The settings table for the README and docs/settings.md."""
+    rows = ["| variable | default | what it does |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if isinstance(default, Path):
+            try:
+                default = default.relative_to(PROJECT_ROOT)
+            except ValueError:
+                pass
+        if name == "embedding_threads":
+            default = "number of CPUs"
+        shown = "(unset)" if default is None else f"`{default}`"
+        rows.append(f"| `FAMILYDESK_{name.upper()}` | {shown} | {field.description} |")
+    return "\n".join(rows) + "\n"
