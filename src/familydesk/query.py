@@ -99,6 +99,35 @@ class Glossary:
         return groups, uncovered
 
 
+class ColloquialGlossary:
+    """Everyday Chinese → the documents' terms (孩子 → 子女|儿童|婴幼儿), matched as substrings."""
+
+    def __init__(self, entries: dict[str, tuple[str, ...]]) -> None:
+        self.entries = entries
+        self._pattern = re.compile("|".join(re.escape(k) for k in sorted(entries, key=len, reverse=True))) \
+            if entries else None
+
+    @classmethod
+    def load(cls, path: Path) -> "ColloquialGlossary":
+        entries: dict[str, list[str]] = {}
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if not line.strip() or line.startswith("#") or "\t" not in line:
+                    continue
+                key, zh = (x.strip() for x in line.split("\t", 1))
+                terms = entries.setdefault(key, [])
+                terms.extend(t.strip() for t in zh.split("|") if t.strip() and t.strip() not in terms)
+        return cls({k: tuple(v) for k, v in entries.items() if len(k) >= 2})
+
+    def expand(self, text: str) -> tuple[list[Group], str]:
+        """Groups for the phrases found, and the text with those phrases blanked out."""
+        if self._pattern is None:
+            return [], text
+        groups = [Group(m.group(0), (m.group(0),) + tuple(t for t in self.entries[m.group(0)] if t != m.group(0)))
+                  for m in self._pattern.finditer(text)]
+        return groups, self._pattern.sub(" ", text)
+
+
 class Places:
     """The cities the corpus covers and the places it does not, in Chinese, English and pinyin."""
 
@@ -156,6 +185,7 @@ class QueryReader:
     def __init__(self, index_dir: Path, tokenizer_factory=Tokenizer) -> None:
         rules = json.loads((index_dir / "query_rules.json").read_text(encoding="utf-8"))
         self.glossary = Glossary.load(index_dir / "glossary.tsv")
+        self.colloquial = ColloquialGlossary.load(index_dir / "glossary_zh.tsv")
         self.places = Places.load(index_dir / "cities.json")
         place_words = {a for al in self.places.covered.values() for a in al if has_cjk(a)}
         place_words |= set(self.places.covered)
@@ -167,7 +197,8 @@ class QueryReader:
                          for kind, spec in rules["quantity"].items()]
         self.units = {kind: units for kind, _, _, units in self.quantity}
         self.injection = [re.compile(p, re.I) for p in rules["injection"]]
-        self.tokenizer = tokenizer_factory(user_words=self.glossary.chinese_terms, stopwords=self.stop_zh)
+        corpus_terms = self.glossary.chinese_terms | {t for ts in self.colloquial.entries.values() for t in ts}
+        self.tokenizer = tokenizer_factory(user_words=corpus_terms, stopwords=self.stop_zh)
 
     def read(self, text: str, region: str | None = None) -> Query:
         city = self.places.normalise(region)
@@ -183,7 +214,9 @@ class QueryReader:
                 q.quantity = kind
                 break
         # Chinese words of the question (also Chinese inside an English question: "the 青春志爱团")
-        for run in _CJK_RUN.findall(text):
+        everyday, rest = self.colloquial.expand(text)
+        q.groups.extend(everyday)
+        for run in _CJK_RUN.findall(rest):
             for w in self.tokenizer.words(run):
                 if len(w) >= 2 and w not in self.stop_zh:
                     q.groups.append(Group(w, (w,)))

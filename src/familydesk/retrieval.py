@@ -80,11 +80,11 @@ class HybridIndex:
 
     def search(self, q: Query, k: int = 10, city: str | None = None) -> list[Hit]:
         city = city if city is not None else q.city
-        tokens: list[str] = []
-        for g in q.groups:
-            for t in g.terms:
-                tokens += self.tokenizer(t)
-        raw = self.bm25.scores(tokens) * self.weight if tokens else np.zeros(len(self.units), np.float32)
+        raw = np.zeros(len(self.units), np.float32)
+        for g in q.groups:  # synonyms of one concept compete (max), concepts add up
+            per_term = [self.bm25.scores(self.tokenizer(t)) for t in g.terms]
+            raw += np.max(per_term, axis=0) if len(per_term) > 1 else per_term[0]
+        raw *= self.weight
         if city:
             raw = np.where(self._city_arr == city, raw, 0.0)
         # fold repost paragraphs onto their official clause: max per target

@@ -56,8 +56,9 @@ def chinese_numeral_value(numeral: str) -> int:
 
 def clean_input(text: str) -> str:
     """Normalise a user's question: NFKC, no control characters, no lone surrogates."""
-    text = text.encode("utf-8", "replace").decode("utf-8") if isinstance(text, str) else ""
-    text = "".join(ch for ch in text if not (0xD800 <= ord(ch) <= 0xDFFF))
+    if not isinstance(text, str):
+        return ""
+    text = "".join(ch for ch in text if not (0xD800 <= ord(ch) <= 0xDFFF))  # lone surrogates
     text = unicodedata.normalize("NFKC", text)
     text = "".join(ch if (ch in "\n\t" or unicodedata.category(ch)[0] != "C") else " " for ch in text)
     return re.sub(r"\s+", " ", text).strip()

@@ -1,0 +1,40 @@
+# familydesk — the two commands a fresh machine needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.setup-done
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+.PHONY: setup index run test eval bench docs clean
+
+setup: $(STAMP) ## create .venv and install everything (idempotent)
+
+$(STAMP): pyproject.toml requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# CPU torch first, from the local wheel: otherwise sentence-transformers pulls a multi-GB CUDA build
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+index: setup ## build or update the vector index (only changed clauses are embedded)
+	$(BIN)/familydesk index
+
+run: index ## set up, build the index, serve on http://127.0.0.1:8000
+	$(BIN)/familydesk serve
+
+test: setup ## set up, then the whole suite
+	$(BIN)/python -m pytest -q
+
+eval: setup ## the dev evaluation through the HTTP API (needs a server: make run)
+	$(PYTHON) ../shared/eval/score_api.py ../shared/eval/questions.jsonl
+
+bench: setup ## latency benchmark of /api/ask (writes nothing; see docs/benchmarks.md)
+	$(BIN)/python bench/latency.py
+
+docs: setup ## regenerate docs/cli.md and docs/settings.md from the code
+	$(BIN)/familydesk help-doc > docs/cli.md
+	$(BIN)/familydesk settings --markdown > docs/settings.md
+
+clean:
+	rm -rf index/.chroma .pytest_cache

@@ -1,0 +1,196 @@
+"""The JSON API (FastAPI). Routes talk to the Assistant facade only; domain errors map to HTTP
+status in one handler; a client error is never a 5xx and never shows a stack trace.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict, deque
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, field_validator
+from starlette.concurrency import run_in_threadpool
+
+from .assistant import Assistant
+from .errors import FamilydeskError
+from .settings import Settings, get_settings
+from .text import clean_input
+
+log = logging.getLogger(__name__)
+MAX_QUESTION = 1000
+MAX_BODY = 64 * 1024
+
+
+# ---- schemas -----------------------------------------------------------------------------
+class AskRequest(BaseModel):
+    question: str = Field(..., description="The question, in Chinese or English (1–1,000 characters).")
+    region: str | None = Field(None, description="Limit to one city: 北京, 包头, 赣州 (or Beijing, Baotou, Ganzhou).")
+
+    @field_validator("question")
+    @classmethod
+    def _question(cls, v: str) -> str:
+        v = clean_input(v)
+        if not v:
+            raise ValueError("the question is empty: ask something of 1 to 1,000 characters")
+        if len(v) > MAX_QUESTION:
+            raise ValueError(f"the question is {len(v)} characters long; the limit is {MAX_QUESTION}")
+        return v
+
+
+class CitationPublic(BaseModel):
+    id: str
+    doc_id: str
+    title: str
+    doc_number: str | None
+    issuer: str
+    date: str
+    region: str
+    clause: str
+    section: str
+    text: str
+    quote: str
+    reference: str
+    responsible_units: str
+    authority: str
+    score: float
+
+
+class AnswerPublic(BaseModel):
+    answer: str
+    abstained: bool
+    region: str | None
+    language: str
+    reason: str | None
+    mode: str
+    citations: list[CitationPublic]
+
+
+class SearchPublic(BaseModel):
+    hits: list[CitationPublic]
+
+
+# ---- dependencies ------------------------------------------------------------------------
+def get_assistant(request: Request) -> Assistant:
+    return request.app.state.assistant
+
+
+AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+
+
+class RateLimiter:
+    """A sliding one-minute window per client address; 0 turns it off."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._hits: dict[str, deque] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def check(self, client: str) -> int | None:
+        """None when allowed, else the seconds to wait."""
+        if self.per_minute <= 0:
+            return None
+        now = time.monotonic()
+        with self._lock:
+            q = self._hits[client]
+            while q and now - q[0] > 60:
+                q.popleft()
+            if len(q) >= self.per_minute:
+                return int(60 - (now - q[0])) + 1
+            q.append(now)
+            if len(self._hits) > 10000:  # forget idle clients
+                for key in [k for k, v in self._hits.items() if not v]:
+                    del self._hits[key]
+        return None
+
+
+# ---- routes ------------------------------------------------------------------------------
+router = APIRouter(prefix="/api")
+
+
+@router.post("/ask", response_model=AnswerPublic, summary="Answer a question with cited clauses")
+async def ask(body: AskRequest, assistant: AssistantDep) -> dict:
+    """Answer from the official documents, quoting and citing the clause; `abstained` when they do not say."""
+    answer = await run_in_threadpool(assistant.ask, body.question, body.region)
+    return answer.to_dict()
+
+
+@router.get("/search", response_model=SearchPublic, summary="Search clauses")
+async def search(assistant: AssistantDep, q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION)],
+                 region: str | None = None, k: Annotated[int, Query()] = 10) -> dict:
+    """Clauses matching a query, best first (k is clamped to 1–50)."""
+    hits = await run_in_threadpool(assistant.search, clean_input(q), region, k)
+    return {"hits": [h.to_dict() for h in hits]}
+
+
+@router.get("/clauses/{clause_id}", response_model=CitationPublic, summary="One clause")
+def clause(clause_id: str, assistant: AssistantDep) -> dict:
+    """A clause by id (e.g. `baotou-2025-task-list:2`) with its full citation."""
+    return assistant.clause(clause_id).to_dict()
+
+
+@router.get("/documents", summary="Documents and their clause outlines")
+def documents(assistant: AssistantDep) -> list[dict]:
+    """Every document in the knowledge base with its metadata and clause outline."""
+    return assistant.documents()
+
+
+def create_app(assistant: Assistant | None = None, settings: Settings | None = None) -> FastAPI:
+    """Build the app; the knowledge base loads at start-up (or use the Assistant given)."""
+    settings = settings or get_settings()
+    assistant = assistant or Assistant(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if not assistant.ready:
+            await run_in_threadpool(assistant.load)
+        yield
+
+    app = FastAPI(title="familydesk", version="0.1.0", lifespan=lifespan,
+                  description="Answers about the fertility-support policies of 北京, 包头 and 赣州, "
+                              "quoted and cited clause by clause from the official documents.")
+    app.state.assistant = assistant
+    app.state.limiter = RateLimiter(settings.rate_limit)
+    app.include_router(router)
+
+    @app.get("/healthz", summary="Ready once the index is loaded")
+    def healthz() -> JSONResponse:
+        """200 with index figures once the knowledge base is loaded, 503 before (or when Chroma is gone)."""
+        try:
+            h = assistant.health()
+        except FamilydeskError as e:
+            return JSONResponse({"status": "unavailable", "detail": str(e)}, status_code=503)
+        return JSONResponse(h, status_code=200 if h.get("status") == "ok" else 503)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_BODY:
+            return JSONResponse({"detail": f"request body over {MAX_BODY // 1024} KB"}, status_code=413)
+        if request.url.path.startswith("/api/"):
+            client = request.client.host if request.client else "?"
+            wait = app.state.limiter.check(client)
+            if wait is not None:
+                return JSONResponse({"detail": f"too many requests: the limit is {settings.rate_limit} per minute"},
+                                    status_code=429, headers={"Retry-After": str(wait)})
+        return await call_next(request)
+
+    @app.exception_handler(FamilydeskError)
+    async def domain_error(request: Request, exc: FamilydeskError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return JSONResponse({"detail": "internal error; it has been logged"}, status_code=500)
+
+    return app

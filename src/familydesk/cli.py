@@ -1,0 +1,148 @@
+"""The `familydesk` command: a thin client of the Assistant facade.
+
+docs/cli.md is generated from this command tree (`familydesk help-doc`) and a test keeps it in step.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from .assistant import Assistant
+from .errors import FamilydeskError
+from .settings import get_settings, settings_markdown
+
+
+def _assistant(progress: bool = True) -> Assistant:
+    return Assistant(get_settings()).load(progress=progress and sys.stderr.isatty())
+
+
+def _run(fn):
+    """Turn domain errors into a one-line message and exit status 1."""
+    try:
+        return fn()
+    except FamilydeskError as e:
+        raise click.ClickException(str(e)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="familydesk")
+def main() -> None:
+    """Answers about the fertility-support policies of 北京, 包头 and 赣州, quoted and cited from the
+    official documents. Settings come from FAMILYDESK_* environment variables (`familydesk settings`)."""
+    logging.basicConfig(level=get_settings().log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.option("--host", default=None, help="Bind address (default FAMILYDESK_HOST, 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default FAMILYDESK_PORT, 8000).")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the JSON API (and /docs) with uvicorn; the index is built or loaded at start-up."""
+    import uvicorn
+
+    from .api import create_app
+
+    s = get_settings()
+    uvicorn.run(create_app(settings=s), host=host or s.host, port=port or s.port, log_level="warning")
+
+
+@main.command()
+@click.argument("question")
+@click.option("--region", default=None, help="Limit to one city: 北京/包头/赣州 (or Beijing/Baotou/Ganzhou).")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON reply instead of text.")
+def ask(question: str, region: str | None, as_json: bool) -> None:
+    """Answer QUESTION from the documents, with the quoted clause and its citation."""
+    answer = _run(lambda: _assistant().ask(question, region))
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(answer.answer)
+    if answer.citations:
+        click.echo("\n" + ("Citations:" if answer.language == "en" else "引用："))
+        for c in answer.citations[:3]:
+            click.echo(f"  - {c.reference}（{c.date}） [{c.id}]")
+
+
+@main.command()
+@click.argument("query")
+@click.option("--region", default=None, help="Limit to one city.")
+@click.option("-k", default=10, show_default=True, help="How many clauses (1–50).")
+def search(query: str, region: str | None, k: int) -> None:
+    """List the clauses that best match QUERY."""
+    hits = _run(lambda: _assistant().search(query, region, k))
+    for c in hits:
+        click.echo(f"{c.score:.3f}  {c.region}  {c.reference}  [{c.id}]\n       {c.quote or c.text[:80]}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--city", required=True, help="City the document applies to (北京/包头/赣州).")
+@click.option("--title", required=True, help="The document's title, as printed.")
+@click.option("--number", default=None, help="Document number, e.g. 包府办发〔2025〕49号.")
+@click.option("--date", default="", help="Date issued, YYYY-MM-DD.")
+@click.option("--issuer", default="", help="Issuing office.")
+@click.option("--id", "doc_id", default=None, help="Document id (default: from the file name).")
+def ingest(path: Path, city: str, title: str, number: str | None, date: str, issuer: str, doc_id: str | None) -> None:
+    """Add a document to the knowledge base (idempotent: an unchanged text does nothing)."""
+    report = _run(lambda: Assistant(get_settings()).ingest(path, city=city, title=title, number=number, date=date,
+                                                           issuer=issuer, doc_id=doc_id, progress=True))
+    click.echo(json.dumps(report, ensure_ascii=False))
+
+
+@main.command()
+def index() -> None:
+    """Build or update the vector index from index/ (only changed clauses are embedded)."""
+    a = _run(lambda: Assistant(get_settings()).load(progress=True))
+    click.echo(json.dumps({"documents": len(a.corpus.documents), "clauses": len(a.corpus.clauses),
+                           "index": a.sync_report, "seconds": round(a.load_seconds, 2)}, ensure_ascii=False))
+
+
+@main.command(name="eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print only the figures, as JSON.")
+def eval_(file: Path, as_json: bool) -> None:
+    """Score FILE (questions.jsonl): hit@1, hit@3, MRR, abstain accuracy, leaks, latency."""
+    from .evaluation import evaluate, load_questions
+
+    a = _assistant()
+    figures, misses = evaluate(lambda q: a.ask(q).to_dict(), load_questions(file))
+    if not as_json:
+        for m in misses:
+            click.echo(f"miss {m}")
+    click.echo(json.dumps(figures, ensure_ascii=False))
+
+
+@main.command()
+@click.option("--markdown", is_flag=True, help="Print the settings table as Markdown.")
+def settings(markdown: bool) -> None:
+    """Show every FAMILYDESK_* setting and its current value."""
+    if markdown:
+        click.echo(settings_markdown(), nl=False)
+        return
+    for name, value in get_settings().model_dump().items():
+        click.echo(f"FAMILYDESK_{name.upper()}={value if value is not None else ''}")
+
+
+@main.command(name="help-doc")
+def help_doc() -> None:
+    """Print the Markdown reference of every command (docs/cli.md)."""
+    click.echo(cli_markdown(), nl=False)
+
+
+def cli_markdown() -> str:
+    ctx = click.Context(main, info_name="familydesk", terminal_width=100, max_content_width=100)
+    out = ["# `familydesk` command reference", "", "Generated by `familydesk help-doc`; do not edit.", "",
+           "```", main.get_help(ctx), "```", ""]
+    for name in sorted(main.list_commands(ctx)):
+        cmd = main.get_command(ctx, name)
+        sub = click.Context(cmd, info_name=name, parent=ctx)
+        out += [f"## familydesk {name}", "", "```", cmd.get_help(sub), "```", ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
