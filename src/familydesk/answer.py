@@ -105,26 +105,31 @@ class ExtractiveAnswerer:
 
     # ---- sentence choice -----------------------------------------------------------------
     def pick(self, q: Query, hit: Hit) -> Pick:
+        """The sentence that answers: most of the question's terms (exact terms, then shared
+        bigrams); for a figure question, a sentence holding a figure of the asked kind wins
+        whenever it shares anything with the question."""
         units = self.units_for(q.quantity)
         sentences = split_sentences(hit.clause.text)
-        terms = [t for t in hit.matched]
-        best, best_score = sentences[0], -1.0
+        terms = set(hit.matched)
+        grams = {t[i:i + 2] for t in q.terms for i in range(len(t) - 1)}
+
+        def overlap(text: str) -> float:
+            return sum(len(t) for t in terms if t in text) + 0.5 * sum(1 for g in grams if g in text)
+
+        scored = []
         for i, s in enumerate(sentences):
-            score = sum(len(t) for t in set(terms) if t in s)
-            if units and _figures(s, units):
-                score += 2.5
+            score = overlap(s)
             if i == 0 and hit.clause.heading and s.startswith(hit.clause.heading) and len(sentences) > 1:
                 score -= 0.5  # the clause's own title says little; prefer a sentence with content
-            if score > best_score:
-                best, best_score = s, score
-        topic = next((t for t in sorted(set(terms), key=len, reverse=True) if t in best), "")
+            scored.append((score, -i, s))
+        with_figure = [x for x in scored if x[0] > 0 and _figures(x[2], units)] if units else []
+        best = max(with_figure or scored)[2]
+        topic = next((t for t in sorted(terms, key=len, reverse=True) if t in best), "")
         key, figures = "", []
-        if units:
-            phrases = split_phrases(best)
-            ranked = sorted(phrases, key=lambda p: (bool(_figures(p, units)), sum(len(t) for t in terms if t in p)),
-                            reverse=True)
-            if ranked and _figures(ranked[0], units):
-                key, figures = ranked[0].strip(), _figures(ranked[0], units)
+        if with_figure:
+            phrases = [p for p in split_phrases(best) if _figures(p, units)]
+            key = max(phrases, key=overlap).strip()
+            figures = _figures(key, units)
         return Pick(sentence=best, key=key, figures=figures, topic=topic)
 
     # ---- the answer ----------------------------------------------------------------------
@@ -138,7 +143,9 @@ class ExtractiveAnswerer:
             if q.parent_of:
                 text += T(lang, "uncovered_parent")
             return Answer(text, True, None, [], lang, "uncovered_city")
-        relevant = [h for h in hits if h.relevance >= self.min_relevance]
+        # answer only from clauses that rank near the top and are relevant enough on their own
+        relevant = [h for h in hits if h.score >= CITY_SHARE * hits[0].score and h.relevance >= self.min_relevance] \
+            if hits else []
         if not relevant:
             return Answer(T(lang, "no_match"), True, q.city, [], lang, "no_match")
         chosen = self._cities(q, relevant)

@@ -48,9 +48,14 @@ class Tokenizer:
         out = []
         for run in _CJK_RUN.findall(text):
             out.extend(w for w in self._jieba.lcut_for_search(run)
-                       if w not in self.stopwords and (len(w) > 1 or False))
+                       if w not in self.stopwords and len(w) > 1)
         out.extend(m.lower() for m in _ASCII_WORD.findall(text))
         return out
+
+    def query_words(self, text: str) -> list[str]:
+        """Non-overlapping words (jieba precise mode): one concept of a question counts once."""
+        return [w for run in _CJK_RUN.findall(text) for w in self._jieba.lcut(run)
+                if w not in self.stopwords and len(w) > 1]
 
     def bigrams(self, text: str) -> list[str]:
         out = []

@@ -217,7 +217,7 @@ class QueryReader:
         everyday, rest = self.colloquial.expand(text)
         q.groups.extend(everyday)
         for run in _CJK_RUN.findall(rest):
-            for w in self.tokenizer.words(run):
+            for w in self.tokenizer.query_words(run):
                 if len(w) >= 2 and w not in self.stop_zh:
                     q.groups.append(Group(w, (w,)))
         if language == "en":

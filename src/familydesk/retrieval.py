@@ -34,6 +34,8 @@ DENSE_FLOOR, DENSE_CEIL = 0.15, 0.60
 REPOST_DISCOUNT = 0.9
 DENSE_WINDOWS = 80
 CANDIDATES = 50
+COVERAGE_IN_RANK = 0.3  # share of the lexical part given to coverage when ranking
+UNKNOWN_WORD_WEIGHT = 0.25  # relative to the question's average concept weight
 
 
 @dataclass
@@ -101,7 +103,10 @@ class HybridIndex:
             lexical.setdefault(cid, float(folded[self._order[cid]]))
         w = self.dense_weight if dense else 0.0
         group_weights = [max(self.term_weight(t) for t in g.terms) for g in q.groups]
-        total_weight = sum(group_weights) or 1.0
+        # English words the glossary does not know still count against coverage: "minimum wage"
+        # must not be fully covered by 工资 alone.
+        unknown = UNKNOWN_WORD_WEIGHT * (sum(group_weights) / len(group_weights) if group_weights else 1.0)
+        total_weight = (sum(group_weights) + unknown * len(q.unknown_words)) or 1.0
         hits = []
         for cid, lex in lexical.items():
             related = self.related.get(cid, [])
@@ -114,7 +119,7 @@ class HybridIndex:
             coverage = covered / total_weight if q.groups else 0.0
             d = _rescale(dense.get(cid, 0.0)) if dense else 0.0
             lex_norm = lex / top if top > 0 else 0.0
-            hits.append(Hit(clause=self.official[cid], score=(1 - w) * lex_norm + w * d,
+            hits.append(Hit(clause=self.official[cid], score=(1 - w) * ((1 - COVERAGE_IN_RANK) * lex_norm + COVERAGE_IN_RANK * coverage) + w * d,
                             relevance=(1 - w) * coverage + w * d, lexical=lex_norm, coverage=coverage,
                             dense=dense.get(cid, 0.0), matched=matched))
         hits.sort(key=lambda h: (h.score, h.relevance), reverse=True)

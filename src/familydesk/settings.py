@@ -33,8 +33,8 @@ class Settings(BaseSettings):
                                                           "(default: the packaged all-MiniLM-L6-v2).")
     embedding_threads: int = Field(max(1, os.cpu_count() or 1),
                                    description="BLAS threads for the USE encoder; more threads than cores slows it 50x.")
-    dense_weight: float = Field(0.35, description="Weight of the dense (embedding) score in the hybrid fusion; lexical gets 1 - this.")
-    min_relevance: float = Field(0.30, description="Abstain when the best clause's fused relevance is below this (calibrated, docs/retrieval.md).")
+    dense_weight: float = Field(0.5, description="Weight of the dense (embedding) score in the hybrid fusion; lexical gets 1 - this.")
+    min_relevance: float = Field(0.25, description="Abstain when the best clause's fused relevance is below this (calibrated, docs/retrieval.md).")
     host: str = Field("127.0.0.1", description="`familydesk serve` bind address.")
     port: int = Field(8000, description="`familydesk serve` port.")
     rate_limit: int = Field(30, description="API requests per minute per client; 0 turns the limit off.")
