@@ -54,7 +54,7 @@ class Assistant:
             else:
                 self.embeddings, fingerprint = make_embeddings(s.embedding, s.embedding_model, s.embedding_threads)
             self.store = None
-            self.sync_report = {"added": 0, "deleted": 0, "total": 0}
+            self.sync_report = {"added": 0, "updated": 0, "deleted": 0, "total": 0}
             if self.embeddings is not None:
                 client = make_client(s.chroma_url, s.chroma_path)
                 self.store = ClauseStore(client, self.embeddings, fingerprint, s.collection)

@@ -30,10 +30,20 @@ def _run(fn):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="familydesk")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Answers about the fertility-support policies of 北京, 包头 and 赣州, quoted and cited from the
     official documents. Settings come from FAMILYDESK_* environment variables (`familydesk settings`)."""
-    logging.basicConfig(level=get_settings().log_level.upper(),
+    from pydantic import ValidationError
+
+    try:
+        settings = get_settings()
+    except ValidationError as e:
+        problems = "; ".join(f"FAMILYDESK_{'_'.join(map(str, err['loc'])).upper()}: {err['msg']}" for err in e.errors())
+        raise click.ClickException(f"invalid setting: {problems}") from None
+    # one-shot commands print their result; their INFO lines would only be noise unless asked for
+    quiet = ctx.invoked_subcommand not in ("serve",) and "log_level" not in settings.model_fields_set
+    logging.basicConfig(level="WARNING" if quiet else settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 

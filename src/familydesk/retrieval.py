@@ -35,7 +35,7 @@ REPOST_DISCOUNT = 0.9
 DENSE_WINDOWS = 80
 CANDIDATES = 50
 COVERAGE_IN_RANK = 0.3  # share of the lexical part given to coverage when ranking
-UNKNOWN_WORD_WEIGHT = 0.25  # relative to the question's average concept weight
+UNKNOWN_WORD_WEIGHT = 1.0  # relative to the question's average concept weight
 
 
 @dataclass

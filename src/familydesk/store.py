@@ -96,7 +96,9 @@ class ClauseStore:
                 bar.update(len(ids))
         if bar:
             bar.close()
-        return {"added": len(missing), "deleted": len(set(stale) - set(missing)), "total": len(wanted)}
+        replaced = len(set(stale) & set(missing))
+        return {"added": len(missing) - replaced, "updated": replaced, "deleted": len(stale) - replaced,
+                "total": len(wanted)}
 
     def query(self, vector: list[float], k: int, city: str | None = None) -> list[tuple[str, float]]:
         """(clause id it maps to, cosine similarity) per window, best first."""

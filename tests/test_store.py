@@ -1,0 +1,138 @@
+"""The index: idempotent sync by content hash, ingest replacing exactly a document's clauses,
+the Chroma server through the same code, and the sentence-transformers provider offline."""
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from familydesk import Assistant, Settings
+from familydesk.embeddings import make_embeddings
+from familydesk.errors import BadRequest, Unavailable
+
+from .conftest import free_port
+
+NEW_DOC = """关于测试城市托育服务的若干措施
+
+为做好托育服务工作，制定如下措施。
+
+一、扩大托育供给。每个街道至少建设1所普惠托育机构，托育机构用水用电按居民价格执行。〔责任单位：市卫生健康委〕
+
+二、实施育儿补贴。对三孩家庭每年发放育儿补贴。〔责任单位：市财政局〕
+"""
+
+
+def _windows_by_doc(assistant: Assistant, doc_id: str) -> dict[str, str]:
+    got = assistant.store.collection.get(where={"doc_id": doc_id}, include=["metadatas"])
+    return {i: m["sha"] for i, m in zip(got["ids"], got["metadatas"])}
+
+
+def test_sync_is_idempotent(assistant):
+    again = Assistant(assistant.settings).load()
+    assert again.sync_report["added"] == again.sync_report["updated"] == again.sync_report["deleted"] == 0
+    assert again.store.count() == assistant.store.count() == again.sync_report["total"]
+
+
+def test_ingest_adds_then_replaces_exactly_its_clauses(index_copy, tmp_path):
+    settings = Settings(index_dir=index_copy, chroma_dir=tmp_path / "chroma")
+    a = Assistant(settings).load()
+    before = {d: _windows_by_doc(a, d) for d in a.corpus.documents}
+    src = tmp_path / "test-city.txt"
+    src.write_text(NEW_DOC, encoding="utf-8")
+    report = a.ingest(src, city="赣州", title="关于测试城市托育服务的若干措施", date="2026-01-01", doc_id="test-city")
+    assert report["changed"] and report["clauses"] == 2 and report["index"]["added"] > 0
+    assert a.corpus.clause("test-city:1").responsible_units == "市卫生健康委"
+    hit = a.search("每个街道普惠托育机构", region="赣州", k=1)[0]
+    assert hit.doc_id == "test-city" and hit.clause == "一、"
+    # the same text again: nothing changes
+    report = a.ingest(src, city="赣州", title="关于测试城市托育服务的若干措施", date="2026-01-01", doc_id="test-city")
+    assert not report["changed"]
+    assert report["index"]["added"] == report["index"]["updated"] == report["index"]["deleted"] == 0
+    # a changed text replaces exactly its own clauses
+    first = _windows_by_doc(a, "test-city")
+    src.write_text(NEW_DOC.replace("每年发放育儿补贴", "每月发放育儿补贴"), encoding="utf-8")
+    report = a.ingest(src, city="赣州", title="关于测试城市托育服务的若干措施", date="2026-01-01", doc_id="test-city")
+    assert report["changed"] and 0 < report["index"]["updated"] <= 2 and report["index"]["added"] == 0
+    after = _windows_by_doc(a, "test-city")
+    assert {k: v for k, v in after.items() if k.startswith("test-city:1#")} == \
+        {k: v for k, v in first.items() if k.startswith("test-city:1#")}
+    assert {d: _windows_by_doc(a, d) for d in before} == before  # other documents untouched
+    with pytest.raises(BadRequest):
+        a.ingest(src, city="杭州", title="x")
+
+
+def test_sources_change_rebuilds_on_load(index_copy, tmp_path):
+    settings = Settings(index_dir=index_copy, chroma_dir=tmp_path / "chroma")
+    Assistant(settings).load()
+    path = index_copy / "sources" / "ganzhou-2025-measures.txt"
+    original = path.read_text(encoding="utf-8")
+    try:
+        path.write_text(original.replace("鼓励国有平台公司建设运营托育机构", "鼓励国有企业建设运营托育机构"), encoding="utf-8")
+        b = Assistant(settings).load()
+        assert 0 < b.sync_report["updated"] <= 20
+        assert b.sync_report["added"] == b.sync_report["deleted"] == 0
+    finally:
+        path.write_text(original, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory):
+    """A real `chroma run` server on a loopback port."""
+    import sys
+
+    port = free_port()
+    exe = Path(sys.executable).parent / "chroma"
+    proc = subprocess.Popen([str(exe), "run", "--path", str(tmp_path_factory.mktemp("chroma-server")),
+                             "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(url + "/api/v2/heartbeat", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("chroma run did not start")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_chroma_server_mode(chroma_server, assistant):
+    a = Assistant(Settings(chroma_url=chroma_server)).load()
+    assert a.health()["vectors"] == assistant.store.count()
+    ans = a.ask("how long is paternity leave in Baotou")
+    assert not ans.abstained and ans.citations[0].clause == "（二）"
+    # a second replica on the same server finds the index built: nothing re-embedded
+    b = Assistant(Settings(chroma_url=chroma_server)).load()
+    assert b.sync_report["added"] == 0
+    assert b.ask("包头三孩产假多少天").citations[0].clause == "（二）"
+
+
+def test_unreachable_chroma_server_is_a_clear_error():
+    with pytest.raises(Unavailable, match="Chroma"):
+        Assistant(Settings(chroma_url=f"http://127.0.0.1:{free_port()}")).load()
+
+
+@pytest.mark.slow
+def test_sentence_transformers_provider_offline(tmp_path):
+    """The packaged all-MiniLM-L6-v2 loads from site-packages through langchain-huggingface."""
+    emb, fingerprint = make_embeddings("sentence-transformers")
+    assert fingerprint.startswith("st-")
+    v = emb.embed_query("paternity leave")
+    assert len(v) == 384
+    a = Assistant(Settings(embedding="sentence-transformers", chroma_dir=tmp_path / "c")).load()
+    assert a.store.name != "familydesk-use-multilingual-v3"  # one collection per embedding model
+    assert a.ask("包头三孩产假多少天").citations[0].clause == "（二）"
+
+
+def test_lexical_only_mode(tmp_path):
+    a = Assistant(Settings(embedding="none", chroma_dir=tmp_path / "c")).load()
+    assert a.store is None
+    assert a.ask("包头三孩产假多少天").citations[0].clause == "（二）"
