@@ -32,9 +32,8 @@ eval: setup ## the dev evaluation through the HTTP API (needs a server: make run
 bench: setup ## latency benchmark of /api/ask (writes nothing; see docs/benchmarks.md)
 	$(BIN)/python bench/latency.py
 
-docs: setup ## regenerate docs/cli.md and docs/settings.md from the code
-	$(BIN)/familydesk help-doc > docs/cli.md
-	$(BIN)/familydesk settings --markdown > docs/settings.md
+docs: setup ## regenerate docs/cli.md, docs/settings.md and the README settings table from the code
+	$(BIN)/python bench/render_docs.py
 
 clean:
 	rm -rf index/.chroma .pytest_cache

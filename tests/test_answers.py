@@ -110,3 +110,10 @@ def test_search_and_clause_and_documents(assistant):
     docs = {d["id"]: d for d in assistant.documents()}
     assert len(docs["beijing-2022-plan"]["clauses"]) == 22
     assert docs["beijing-2025-measures-repost"]["authority"] == "repost"
+
+
+def test_langchain_retriever_interface(assistant):
+    docs = assistant.retriever.invoke("how long is paternity leave in Baotou")
+    assert docs and docs[0].metadata["clause_id"] == "baotou-2025-task-list:2"
+    assert "男职工享受25天的护理假" in docs[0].page_content
+    assert docs[0].metadata["score"] >= docs[-1].metadata["score"]
