@@ -7,8 +7,10 @@ generative answerer can replace the last step without the channels noticing.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from langchain_core.runnables import RunnableLambda
@@ -96,6 +98,15 @@ class Assistant:
         log.info("ask lang=%s region=%s abstained=%s reason=%s q=%r", answer.language, answer.region,
                  answer.abstained, answer.reason, redact(question)[:200])
         return answer
+
+    def ask_stream(self, question: str, region: str | None = None) -> Iterator[dict]:
+        """The answer as events for streaming channels: {"type": "delta", "text"} pieces (whole
+        sentences, each already checked), then {"type": "answer", "answer": Answer}."""
+        answer = self.ask(question, region)
+        for piece in re.split(r"(?<=[。！？\n])", answer.answer):
+            if piece:
+                yield {"type": "delta", "text": piece}
+        yield {"type": "answer", "answer": answer}
 
     def search(self, query: str, region: str | None = None, k: int = 10) -> list[Citation]:
         """Clauses for a query, best first (the staff console's search)."""

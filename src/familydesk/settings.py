@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     port: int = Field(8000, description="`familydesk serve` port.")
     rate_limit: int = Field(30, description="API requests per minute per client; 0 turns the limit off.")
     log_level: str = Field("INFO", description="Python log level.")
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="Where runtime data lives (query log, feedback, bot state); git-ignored.")
     # -- further settings go above this line (then run `make docs`) --
 
     @field_validator("embedding")
