@@ -103,7 +103,7 @@ class Assistant:
         """The answer as events for streaming channels: {"type": "delta", "text"} pieces (whole
         sentences, each already checked), then {"type": "answer", "answer": Answer}."""
         answer = self.ask(question, region)
-        for piece in re.split(r"(?<=[。！？\n])", answer.answer):
+        for piece in re.split(r"(?<=[。！？.!?])(?![”」』\n])|(?<=\n)", answer.answer):
             if piece:
                 yield {"type": "delta", "text": piece}
         yield {"type": "answer", "answer": answer}
