@@ -19,8 +19,19 @@ _EN_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 
 
+# British spellings fold into American ones, so one glossary key serves both
+_SPELLING = {"centre": "center", "centres": "centers", "programme": "program", "programmes": "programs",
+             "labour": "labor", "paediatric": "pediatric", "paediatrics": "pediatrics", "paediatrician": "pediatrician",
+             "licence": "license", "organisation": "organization", "colour": "color", "behaviour": "behavior",
+             "neighbourhood": "neighborhood", "favour": "favor", "counselling": "counseling", "foetal": "fetal",
+             "foetus": "fetus", "enrol": "enroll", "enrolment": "enrollment", "subsidise": "subsidize",
+             "subsidised": "subsidized", "prioritise": "prioritize", "standardise": "standardize",
+             "standardised": "standardized", "anaesthesia": "anesthesia", "gynaecology": "gynecology",
+             "mum": "mom", "mums": "moms", "nappy": "diaper", "nappies": "diapers", "pram": "stroller"}
+
+
 def en_stem(word: str) -> str:
-    word = word.lower().removesuffix("'s")
+    word = _SPELLING.get(word.lower(), word.lower()).removesuffix("'s")
     if len(word) > 3 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):

@@ -35,7 +35,7 @@ REPOST_DISCOUNT = 0.9
 DENSE_WINDOWS = 80
 CANDIDATES = 50
 COVERAGE_IN_RANK = 0.3  # share of the lexical part given to coverage when ranking
-UNKNOWN_WORD_WEIGHT = 1.0  # relative to the question's average concept weight
+UNKNOWN_WORD_WEIGHT = 0.75  # relative to the corpus's median word idf
 
 
 @dataclass
@@ -62,6 +62,8 @@ class HybridIndex:
         self.target = [u.id if u.id in self.official else (u.maps_to or u.id) for u in self.units]
         self.city = {u.id: corpus.documents[u.doc_id].city for u in self.units}
         self.bm25 = BM25([tokenizer(self._index_text(u)) for u in self.units])
+        word_idfs = sorted(v for t, v in self.bm25.idf.items() if not t.startswith("§"))
+        self.typical_idf = word_idfs[len(word_idfs) // 2] if word_idfs else 1.0  # the median word
         self.weight = np.array([1.0 if u.id in self.official else REPOST_DISCOUNT for u in self.units],
                                dtype=np.float32)
         self.related: dict[str, list[str]] = {}  # official clause id → its text and its reposts'
@@ -105,7 +107,7 @@ class HybridIndex:
         group_weights = [max(self.term_weight(t) for t in g.terms) for g in q.groups]
         # English words the glossary does not know still count against coverage: "minimum wage"
         # must not be fully covered by 工资 alone.
-        unknown = UNKNOWN_WORD_WEIGHT * (sum(group_weights) / len(group_weights) if group_weights else 1.0)
+        unknown = UNKNOWN_WORD_WEIGHT * self.typical_idf
         total_weight = (sum(group_weights) + unknown * len(q.unknown_words)) or 1.0
         hits = []
         for cid, lex in lexical.items():
