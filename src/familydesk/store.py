@@ -9,8 +9,12 @@ index built with one model is never queried with another.
 from __future__ import annotations
 
 import logging
+import os
 import re
+import socket
+import time
 from collections.abc import Iterable
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
@@ -54,61 +58,166 @@ def windows(clause: Clause) -> list[str]:
 
 
 class ClauseStore:
-    """One Chroma collection of clause windows for one embedding model."""
+    """Clause windows for one embedding model, in a Chroma collection that is swapped, never edited.
+
+    A sync that has anything to change builds a new collection (copying unchanged vectors, embedding
+    only changed windows) and then flips a pointer (the metadata of `<base>-active`): a process killed
+    mid-build leaves the previous index serving, and replicas on one Chroma server take a lock
+    collection (`<base>-lock`, created atomically by the server) so only one of them builds.
+    """
 
     def __init__(self, client, embeddings: Embeddings, fingerprint: str, prefix: str = "familydesk") -> None:
         self.client, self.embeddings = client, embeddings
-        self.name = re.sub(r"[^A-Za-z0-9._-]", "-", f"{prefix}-{fingerprint}")[:60]
+        self.base = re.sub(r"[^A-Za-z0-9._-]", "-", f"{prefix}-{fingerprint}")[:50]
+        self.pointer_name, self.lock_name = f"{self.base}-active", f"{self.base}-lock"
         try:
-            self.collection = client.get_or_create_collection(
-                self.name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+            client.get_or_create_collection(self.pointer_name, embedding_function=None)
+            self.collection = self._active()
+        except Unavailable:
+            raise
         except Exception as e:
             raise Unavailable(f"the vector store is not available: {e}") from e
+        self._count: int | None = None
+
+    @property
+    def name(self) -> str:
+        return self.collection.name if self.collection is not None else self.base
+
+    def _active(self):
+        name = (self.client.get_collection(self.pointer_name, embedding_function=None).metadata or {}).get("active")
+        if not name:
+            return None
+        try:
+            return self.client.get_collection(name, embedding_function=None)
+        except Exception:  # the pointer names a collection that is gone: treat as no index
+            return None
 
     def count(self) -> int:
-        return self.collection.count()
+        return self.collection.count() if self.collection is not None else 0
+
+    @contextmanager
+    def _lock(self, wait_s: float = 600, stale_s: float = 900):
+        """Hold `<base>-lock` while building; a lock whose holder died (same host) or that is older
+        than stale_s is taken over."""
+        deadline = time.time() + wait_s
+        me = {"host": socket.gethostname(), "pid": os.getpid(), "since": time.time()}
+        while True:
+            try:
+                self.client.create_collection(self.lock_name, metadata=me, embedding_function=None)
+                break
+            except Exception:  # it exists: someone else builds, or a builder died
+                try:
+                    held = self.client.get_collection(self.lock_name, embedding_function=None).metadata or {}
+                except Exception:
+                    continue
+                dead = held.get("host") == me["host"] and not _alive(int(held.get("pid", 0)))
+                if dead or time.time() - float(held.get("since", 0)) > stale_s:
+                    log.warning("taking over a stale index-build lock (holder pid %s)", held.get("pid"))
+                    _quiet(self.client.delete_collection, self.lock_name)
+                    continue
+                if time.time() > deadline:
+                    raise Unavailable("another process has been building the index for too long; retry later")
+                time.sleep(0.3)
+        try:
+            yield
+        finally:
+            _quiet(self.client.delete_collection, self.lock_name)
+
+    def _have(self, collection) -> dict[str, str]:
+        if collection is None:
+            return {}
+        got = collection.get(include=["metadatas"])
+        return {i: (m or {}).get("sha") for i, m in zip(got["ids"], got["metadatas"])}
 
     def sync(self, clauses: Iterable[Clause], city_of: dict[str, str], progress: bool = False) -> dict:
-        """Make the collection hold exactly these clauses' windows; embed only what changed."""
+        """Make the active collection hold exactly these clauses' windows; embed only what changed."""
         wanted: dict[str, tuple[str, dict]] = {}
         for c in clauses:
+            city, target = city_of[c.doc_id], c.maps_to or c.id
             for n, text in enumerate(windows(c)):
-                wanted[f"{c.id}#{n}"] = (text, {
-                    "clause_id": c.id, "doc_id": c.doc_id, "city": city_of[c.doc_id],
-                    "maps_to": c.maps_to or c.id, "sha": c.sha256})
-        existing = self.collection.get(include=["metadatas"])
-        have = {i: (m or {}).get("sha") for i, m in zip(existing["ids"], existing["metadatas"])}
-        stale = [i for i, sha in have.items() if i not in wanted or wanted[i][1]["sha"] != sha]
-        missing = [i for i in wanted if i not in have or i in stale]
-        for start in range(0, len(stale), 500):
-            self.collection.delete(ids=stale[start:start + 500])
-        bar = None
-        if progress and missing:
-            from tqdm import tqdm
+                wanted[f"{c.id}#{n}"] = (text, {"clause_id": c.id, "doc_id": c.doc_id, "city": city,
+                                                "maps_to": target, "sha": f"{c.sha256}:{city}:{target}"})
+        want = {i: w[1]["sha"] for i, w in wanted.items()}
+        report = {"added": 0, "updated": 0, "deleted": 0, "total": len(wanted)}
+        self.collection = self._active()
+        if self._have(self.collection) == want:
+            return report
+        with self._lock():
+            active = self._active()  # another replica may have built it while we waited
+            have = self._have(active)
+            if have == want:
+                self.collection = active
+                return report
+            keep = [i for i in wanted if have.get(i) == want[i]]
+            todo = [i for i in wanted if have.get(i) != want[i]]
+            staging = self.client.create_collection(f"{self.base}-{time.time_ns()}",
+                                                    metadata={"hnsw:space": "cosine"}, embedding_function=None)
+            for start in range(0, len(keep), 500):  # unchanged vectors are copied, not re-embedded
+                got = active.get(ids=keep[start:start + 500], include=["embeddings", "documents", "metadatas"])
+                staging.add(ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"],
+                            metadatas=got["metadatas"])
+            bar = None
+            if progress and todo:
+                from tqdm import tqdm
 
-            bar = tqdm(total=len(missing), desc="embedding clause windows", unit="window")
-        for start in range(0, len(missing), BATCH):
-            ids = missing[start:start + BATCH]
-            docs = [wanted[i][0] for i in ids]
-            self.collection.upsert(ids=ids, documents=docs, metadatas=[wanted[i][1] for i in ids],
-                                   embeddings=self.embeddings.embed_documents(docs))
+                bar = tqdm(total=len(todo), desc="embedding clause windows", unit="window")
+            for start in range(0, len(todo), BATCH):
+                ids = todo[start:start + BATCH]
+                docs = [wanted[i][0] for i in ids]
+                staging.add(ids=ids, documents=docs, metadatas=[wanted[i][1] for i in ids],
+                            embeddings=self.embeddings.embed_documents(docs))
+                if bar:
+                    bar.update(len(ids))
             if bar:
-                bar.update(len(ids))
-        if bar:
-            bar.close()
-        replaced = len(set(stale) & set(missing))
-        return {"added": len(missing) - replaced, "updated": replaced, "deleted": len(stale) - replaced,
-                "total": len(wanted)}
+                bar.close()
+            # the switch: one metadata write; before it, the previous index is what everyone serves
+            self.client.get_collection(self.pointer_name, embedding_function=None).modify(
+                metadata={"active": staging.name})
+            self.collection = staging
+            for c in self.client.list_collections():  # the old index and any half-built orphans
+                name = getattr(c, "name", c)
+                if name.startswith(self.base + "-") and name[len(self.base) + 1:].isdigit() and name != staging.name:
+                    _quiet(self.client.delete_collection, name)
+        updated = sum(1 for i in todo if i in have)
+        report.update(added=len(todo) - updated, updated=updated,
+                      deleted=sum(1 for i in have if i not in wanted))
+        return report
 
     def query(self, vector: list[float], k: int, city: str | None = None) -> list[tuple[str, float]]:
         """(clause id it maps to, cosine similarity) per window, best first."""
-        n = self.collection.count()
-        if n == 0:
-            return []
-        try:
-            res = self.collection.query(query_embeddings=[vector], n_results=min(k, n),
-                                        where={"city": city} if city else None,
-                                        include=["metadatas", "distances"])
-        except Exception as e:
-            raise Unavailable(f"the vector store did not answer: {e}") from e
-        return [(m["maps_to"], 1.0 - d) for m, d in zip(res["metadatas"][0], res["distances"][0])]
+        for attempt in (1, 2):
+            if self.collection is None:
+                return []
+            try:
+                res = self.collection.query(query_embeddings=[vector], n_results=k,
+                                            where={"city": city} if city else None,
+                                            include=["metadatas", "distances"])
+                return [(m["maps_to"], 1.0 - d) for m, d in zip(res["metadatas"][0], res["distances"][0])]
+            except Exception as e:
+                if attempt == 1:  # another replica may have switched the index: follow the pointer
+                    try:
+                        self.collection = self._active()
+                        continue
+                    except Exception:
+                        pass
+                raise Unavailable(f"the vector store did not answer: {e}") from e
+        return []
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _quiet(fn, *args) -> None:
+    try:
+        fn(*args)
+    except Exception:  # noqa: BLE001 - best-effort clean-up
+        pass

@@ -1,0 +1,116 @@
+"""The index survives crashes and outages: kill -9 mid-rebuild, a Chroma server that goes away."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import httpx
+
+from familydesk import Assistant, Settings
+from familydesk.api import create_app
+
+from .conftest import LiveServer, free_port
+from .test_store import NEW_DOC, chroma_server  # noqa: F401 - the fixture
+
+SLOW_BUILD = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from familydesk import Assistant, Settings
+    from familydesk.embeddings import make_embeddings
+
+    inner, fingerprint = make_embeddings("use")
+    class Slow:
+        def embed_documents(self, texts):
+            Path(sys.argv[2]).touch()  # tell the test the rebuild has started
+            time.sleep(0.5)
+            return inner.embed_documents(texts)
+        def embed_query(self, text):
+            return inner.embed_query(text)
+    Assistant(Settings(index_dir=Path(sys.argv[1]), chroma_dir=Path(sys.argv[3])),
+              embeddings=Slow(), embedding_fingerprint=fingerprint).load()
+""")
+
+
+def test_kill_9_during_reindex_keeps_the_previous_index(index_copy, tmp_path):
+    chroma = tmp_path / "chroma"
+    settings = Settings(index_dir=index_copy, chroma_dir=chroma)
+    before = Assistant(settings).load()
+    n_before = before.store.count()
+    del before
+    # a new document makes the next load rebuild; kill that process while it embeds
+    (tmp_path / "big.txt").write_text(NEW_DOC * 1, encoding="utf-8")
+    manifest_backup = (index_copy / "manifest.json").read_text(encoding="utf-8")
+    from familydesk.corpus import add_document
+
+    add_document(index_copy, tmp_path / "big.txt", city="赣州", title="测试", doc_id="kill-test")
+    marker = tmp_path / "started"
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_BUILD, str(index_copy), str(marker), str(chroma)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 60
+        while not marker.exists() and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert marker.exists(), "the rebuild never started"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    # put the manifest back: the previous index must still be there, complete, and serve at once
+    (index_copy / "manifest.json").write_text(manifest_backup, encoding="utf-8")
+    (index_copy / "sources" / "kill-test.txt").unlink()
+    after = Assistant(settings).load()
+    assert after.sync_report == {"added": 0, "updated": 0, "deleted": 0, "total": n_before}
+    assert after.ask("how long is paternity leave in Baotou").citations[0].clause == "（二）"
+    # and a rebuild after the crash takes over the dead process's lock and completes
+    add_document(index_copy, tmp_path / "big.txt", city="赣州", title="测试", doc_id="kill-test")
+    try:
+        rebuilt = Assistant(settings).load()
+        assert rebuilt.sync_report["added"] > 0 and rebuilt.store.count() > n_before
+    finally:
+        (index_copy / "manifest.json").write_text(manifest_backup, encoding="utf-8")
+        (index_copy / "sources" / "kill-test.txt").unlink()
+
+
+def _start_chroma(path: Path, port: int) -> subprocess.Popen:
+    exe = Path(sys.executable).parent / "chroma"
+    proc = subprocess.Popen([str(exe), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("chroma did not start")
+
+
+def test_chroma_server_outage_503_then_recovery(tmp_path):
+    port, path = free_port(), tmp_path / "chroma-data"
+    chroma = _start_chroma(path, port)
+    try:
+        a = Assistant(Settings(chroma_url=f"http://127.0.0.1:{port}", rate_limit=0)).load()
+        with LiveServer(create_app(a, Settings(rate_limit=0)), free_port()) as server:
+            ok = httpx.post(server.url + "/api/ask", json={"question": "包头三孩产假多少天"}, timeout=30)
+            assert ok.status_code == 200
+            chroma.terminate()
+            chroma.wait(timeout=20)
+            assert httpx.get(server.url + "/healthz", timeout=30).status_code == 503
+            r = httpx.post(server.url + "/api/ask", json={"question": "赣州长幼随学是什么"}, timeout=30)
+            assert r.status_code == 503 and "vector store" in r.json()["detail"]
+            chroma = _start_chroma(path, port)  # same data, same port: recovery without a restart
+            deadline = time.time() + 30
+            while httpx.get(server.url + "/healthz", timeout=30).status_code != 200 and time.time() < deadline:
+                time.sleep(0.5)
+            r = httpx.post(server.url + "/api/ask", json={"question": "赣州长幼随学是什么"}, timeout=30)
+            assert r.status_code == 200 and r.json()["citations"][0]["region"] == "赣州"
+    finally:
+        chroma.terminate()
+        chroma.wait(timeout=20)
