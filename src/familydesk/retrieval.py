@@ -96,7 +96,9 @@ class HybridIndex:
         np.maximum.at(folded, self._target_arr, raw)
         ids = list(self._order)
         lexical: dict[str, float] = {}
-        for pos in np.argsort(-folded)[:CANDIDATES]:
+        top_n = min(CANDIDATES, len(folded))
+        best = np.argpartition(-folded, top_n - 1)[:top_n] if top_n else []
+        for pos in best:
             if folded[pos] > 0 and ids[pos] in self.official:
                 lexical[ids[pos]] = float(folded[pos])
         top = max(lexical.values(), default=0.0)
@@ -109,12 +111,13 @@ class HybridIndex:
         # must not be fully covered by 工资 alone.
         unknown = UNKNOWN_WORD_WEIGHT * self.typical_idf
         total_weight = (sum(group_weights) + unknown * len(q.unknown_words)) or 1.0
+        terms = [[nospace(t) for t in g.terms] for g in q.groups]
         hits = []
         for cid, lex in lexical.items():
             related = self.related.get(cid, [])
             matched, covered = [], 0.0
-            for g, gw in zip(q.groups, group_weights):
-                found = [t for t in g.terms if any(nospace(t) in r for r in related)]
+            for g, gw in zip(terms, group_weights):
+                found = [t for t in g if any(t in r for r in related)]
                 if found:
                     matched.extend(found)
                     covered += gw
