@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-done
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: setup index run test eval bench docs clean
+.PHONY: setup setup-browser index run test eval bench docs screenshots clean
 
 setup: $(STAMP) ## create .venv and install everything (idempotent)
 
@@ -17,13 +17,16 @@ $(STAMP): pyproject.toml requirements.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+setup-browser: ## Debian's Chromium for the browser tests (Playwright drives it; never `playwright install`)
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
 index: setup ## build or update the vector index (only changed clauses are embedded)
 	$(BIN)/familydesk index
 
 run: index ## set up, build the index, serve on http://127.0.0.1:8000
 	$(BIN)/familydesk serve
 
-test: setup ## set up, then the whole suite
+test: setup setup-browser ## set up, then the whole suite (browser tests included)
 	$(BIN)/python -m pytest -q
 
 eval: setup ## the dev evaluation through the HTTP API (needs a server: make run)
@@ -31,6 +34,10 @@ eval: setup ## the dev evaluation through the HTTP API (needs a server: make run
 
 bench: setup ## latency benchmark of /api/ask (writes nothing; see docs/benchmarks.md)
 	$(BIN)/python bench/latency.py
+
+screenshots: setup setup-browser ## re-take docs/screenshot-*.png (a CJK font makes them readable)
+	fc-list 2>/dev/null | grep -qi -e wqy -e "noto sans cjk" || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei)
+	$(BIN)/python bench/screenshots.py
 
 docs: setup ## regenerate docs/cli.md, docs/settings.md and the README settings table from the code
 	$(BIN)/python bench/render_docs.py

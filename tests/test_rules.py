@@ -129,3 +129,9 @@ def test_clean_input():
     assert clean_input("  产假\x00多少天\u200b  ") == "产假 多少天"
     assert clean_input("a\ud800b") == "ab"
     assert clean_input("２５天") == "25天"
+
+
+def test_city_named_in_question_wins_over_region(reader):
+    assert reader.read("how long is paternity leave in Baotou", region="北京").city == "包头"
+    assert reader.read("产假多少天", region="北京").city == "北京"
+    assert reader.read("北京和包头的产假", region="赣州").city == "赣州"  # two named: the selection filters

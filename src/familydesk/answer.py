@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from .corpus import Corpus
@@ -21,25 +23,111 @@ from .text import split_phrases, split_sentences
 
 log = logging.getLogger(__name__)
 
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_CN_NUMBER_WITH_UNIT = re.compile(r"[零〇一二两三四五六七八九十百千万]+(?=[天元%岁个米周所家年月日名项处倍])")
+_MULTIPLIERS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN = "零〇一二两三四五六七八九十百千万亿"
+# units after which a Chinese numeral is a figure (一律, 统一, 进一步 are not); 一、二孩 counts both
+_CN_UNITS = r"(?:[天元%岁个米周所家年月日名项处倍孩胎次人户份张床位]|小时|公里)"
+_ARABIC = r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(\s*[十百千万亿]+)?"
+_NUMBER = re.compile(
+    _ARABIC
+    + rf"|百分之([{_CN}]+)"
+    + rf"|(?<![\d{_CN}])([{_CN}]+)(?=(?:[、，,和及或至到~—\-][{_CN}]+)*\s*{_CN_UNITS})")
+_EN_UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+             "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+             "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+             "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_EN_SCALES = {"hundred": 100, "thousand": 1000, "million": 10 ** 6, "billion": 10 ** 9}
+_EN_WORD = "|".join(sorted(list(_EN_UNITS) + list(_EN_SCALES), key=len, reverse=True))
+_EN_NUMBER = re.compile(rf"\b(?:{_EN_WORD})(?:(?:[\s-]+(?:and[\s-]+)?)(?:{_EN_WORD}))*\b", re.I)
+_EN_NOUN = r"[\s-]+(?:days?|weeks?|months?|years?|yuan|rmb|child|children|kids?|bab(?:y|ies)|births?|times?|" \
+           r"percent|per\s*cent|people|persons?|hours?|beds?|places?|institutions?|hospitals?|centres?|centers?)\b"
+_EN_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+                "eighth": 8, "ninth": 9, "tenth": 10}
+_EN_ORDINAL = re.compile(rf"\b({'|'.join(_EN_ORDINALS)})(?=[\s-]+(?:child|children|kids?|bab(?:y|ies)|births?)\b)",
+                         re.I)
 MAX_CITIES = 3
 CITY_SHARE = 0.6  # a second city answers too when its best clause scores at least this share of the best
 
 
-def numbers_in(text: str) -> set[str]:
-    """Arabic numbers, and Chinese numerals followed by a unit (三天, 十五岁)."""
-    found = {n.rstrip("0").rstrip(".") if "." in n else n for n in _NUMBER.findall(text)}
-    found |= set(_CN_NUMBER_WITH_UNIT.findall(text))
+def _canonical(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _cn_value(numeral: str) -> Decimal:
+    """'二十五' → 25, '一百八十八' → 188, '两千' → 2000, '三万五千' → 35000, '万' → 10000, '一五八' → 158."""
+    if len(numeral) > 1 and all(ch in _CN_DIGITS for ch in numeral):
+        return Decimal("".join(str(_CN_DIGITS[ch]) for ch in numeral))
+    total = section = current = 0
+    for ch in numeral:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch in "十百千":
+            section += (current or 1) * _MULTIPLIERS[ch]
+            current = 0
+        else:  # 万, 亿
+            total += ((section + current) or 1) * _MULTIPLIERS[ch]
+            section = current = 0
+    return Decimal(total + section + current)
+
+
+def _en_value(words: str) -> Decimal:
+    total = current = 0
+    for w in re.split(r"[\s-]+", words.lower()):
+        if w in _EN_UNITS:
+            current += _EN_UNITS[w]
+        elif w == "hundred":
+            current = (current or 1) * 100
+        elif w in _EN_SCALES:
+            total += (current or 1) * _EN_SCALES[w]
+            current = 0
+    return Decimal(total + current)
+
+
+def figures_in(text: str) -> dict[str, str]:
+    """Every figure in `text` as {as written: value}: Arabic numbers (10,000 and 1.5万 too), Chinese
+    numerals before a unit (三天, 十五岁, 一、二孩), 百分之五十, English number words (twenty-five days,
+    one child — a bare "one" is not a figure) and ordinals of children (third child)."""
+    text = unicodedata.normalize("NFKC", text)
+    found: dict[str, str] = {}
+    for m in _NUMBER.finditer(text):
+        arabic, multiplier, percent, chinese = m.groups()
+        if arabic:
+            written = arabic.replace(",", "")
+            if "." in written:
+                written = written.rstrip("0").rstrip(".")
+            value = Decimal(written)
+            if multiplier:
+                for ch in multiplier.strip():
+                    value *= _MULTIPLIERS[ch]
+                written += multiplier.strip()
+            found[written] = _canonical(value)
+        elif percent:
+            found[percent] = _canonical(_cn_value(percent))
+        else:
+            found[chinese] = _canonical(_cn_value(chinese))
+    for m in _EN_NUMBER.finditer(text):
+        words = m.group(0)
+        if words.lower() == "one" and not re.match(_EN_NOUN, text[m.end():], re.I):
+            continue  # "one of the measures", "no one"
+        found[words] = _canonical(_en_value(words))
+    for m in _EN_ORDINAL.finditer(text):
+        found[m.group(1)] = str(_EN_ORDINALS[m.group(1).lower()])
     return found
 
 
+def numbers_in(text: str) -> set[str]:
+    """The figures of `text` as written (see `figures_in`): {"25", "三", "1.3"}."""
+    return set(figures_in(text))
+
+
 def number_guard(answer: str, sources: list[str]) -> list[str]:
-    """Numbers in `answer` that none of `sources` contains (an empty list means the answer is safe)."""
+    """Figures in `answer` whose value none of `sources` contains (an empty list means the answer is safe).
+    Values, not spellings, are compared: 二十五天 is 25天, 2.5万元 is 25,000 yuan; 5元 is not 5万元."""
     allowed = set()
     for s in sources:
-        allowed |= numbers_in(s)
-    return sorted(n for n in numbers_in(answer) if n not in allowed)
+        allowed |= set(figures_in(s).values())
+    return sorted(written for written, value in figures_in(answer).items() if value not in allowed)
 
 
 class Texts:

@@ -1,5 +1,5 @@
-"""The JSON API (FastAPI). Routes talk to the Assistant facade only; domain errors map to HTTP
-status in one handler; a client error is never a 5xx and never shows a stack trace.
+"""The JSON API (FastAPI), and through `web_routes` the web pages. Routes talk to the Assistant facade
+only; domain errors map to HTTP status in one handler; a client error is never a 5xx and never shows a stack trace.
 """
 from __future__ import annotations
 
@@ -67,6 +67,7 @@ class AnswerPublic(BaseModel):
     language: str
     reason: str | None
     mode: str
+    fallback_reason: str | None = None
     citations: list[CitationPublic]
 
 
@@ -139,6 +140,15 @@ def documents(assistant: AssistantDep) -> list[dict]:
     return assistant.documents()
 
 
+def _warm_up(assistant: Assistant) -> None:
+    """One search before the first visitor, so the first question is as fast as the rest (the vector
+    index and the query path load lazily)."""
+    try:
+        assistant.search("产假 maternity leave", None, 1)
+    except Exception as e:  # a failed warm-up must not stop start-up; /healthz reports the real state
+        log.warning("warm-up search failed: %s: %s", type(e).__name__, e)
+
+
 def create_app(assistant: Assistant | None = None, settings: Settings | None = None) -> FastAPI:
     """Build the app; the knowledge base loads at start-up (or use the Assistant given)."""
     settings = settings or get_settings()
@@ -148,6 +158,7 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     async def lifespan(app: FastAPI):
         if not assistant.ready:
             await run_in_threadpool(assistant.load)
+        await run_in_threadpool(_warm_up, assistant)
         yield
 
     app = FastAPI(title="familydesk", version="0.1.0", lifespan=lifespan,
@@ -156,6 +167,12 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     app.state.assistant = assistant
     app.state.limiter = RateLimiter(settings.rate_limit)
     app.include_router(router)
+    if settings.telegram_webhook_secret:  # the Telegram bot's webhook (familydesk telegram --webhook)
+        from .telegram_bot import webhook_router
+        app.include_router(webhook_router(assistant, settings))
+    from .web_routes import install as install_web  # the pages and their routes (they import this module)
+
+    install_web(app, settings)
 
     @app.get("/healthz", summary="Ready once the index is loaded")
     def healthz() -> JSONResponse:

@@ -1,13 +1,14 @@
 """The facade every channel talks to: ask, search, clause, documents, ingest.
 
 Channels (API, web, Telegram, CLI) never touch Chroma or the parser; they hold an Assistant.
-The answer path is a LangChain runnable — read the question | retrieve | answer — so a
-generative answerer can replace the last step without the channels noticing.
+The answer path is a LangChain runnable — read the question | retrieve | answer. With
+FAMILYDESK_LLM_BASE_URL set, the answer step is the guarded generative answerer (answer_llm.py), which
+keeps the extractive answerer as gatekeeper and fallback; the channels do not notice.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 from langchain_core.runnables import RunnableLambda
 
 from .answer import ExtractiveAnswerer, Texts
+from .answer_llm import LLMAnswerer, answer_events
 from .corpus import Corpus, add_document, load_corpus
 from .embeddings import make_embeddings
 from .errors import BadRequest, FamilydeskError, Unavailable
@@ -66,9 +68,15 @@ class Assistant:
                                      s.dense_weight)
             self.answerer = ExtractiveAnswerer(self.corpus, self.texts, self.reader.units_for, s.min_relevance)
             self.retriever = ClauseRetriever(index=self.index, reader=self.reader)
-            self.chain = (RunnableLambda(self._read)
-                          | RunnableLambda(lambda x: (x, self.index.search(x, k=10)))
-                          | RunnableLambda(lambda x: self.answerer(*x)))
+            self.llm = LLMAnswerer(s, self.answerer, self.texts) if s.llm_base_url else None
+            if self.llm:
+                self.chain = (RunnableLambda(self._read_llm)
+                              | RunnableLambda(lambda x: {**x, "hits": self._search_llm(x)})
+                              | RunnableLambda(lambda x: self.llm(x["q"], x["hits"], x["budget"])))
+            else:
+                self.chain = (RunnableLambda(self._read)
+                              | RunnableLambda(lambda x: (x, self.index.search(x, k=10)))
+                              | RunnableLambda(lambda x: self.answerer(*x)))
             self.embedding_fingerprint = fingerprint
             self.ready = True
             self.load_seconds = time.perf_counter() - t
@@ -88,6 +96,22 @@ class Assistant:
     def _read(self, x: dict):
         return self.reader.read(x["question"], x.get("region"))
 
+    def _read_llm(self, x: dict) -> dict:
+        """LLM mode: the question's time budget starts here; English questions may be rewritten."""
+        q, budget = self._read(x), self.llm.budget()
+        rewritten = self.llm.rewrite(q, self.reader, budget) if self.settings.llm_rewrite else q
+        return {"q": rewritten, "base": q if rewritten is not q else None, "budget": budget}
+
+    def _search_llm(self, x: dict) -> list:
+        """Rewritten question: its terms rank the clauses, but each clause's relevance — what abstention
+        is decided on — stays that of the question as read (glossary only): a model's search terms can
+        reorder the answer, never turn an off-topic question into one."""
+        hits = self.index.search(x["q"], k=10)
+        if x.get("base") is None:
+            return hits
+        relevance = {h.clause.id: h.relevance for h in self.index.search(x["base"], k=MAX_K)}
+        return [dataclasses.replace(h, relevance=relevance.get(h.clause.id, 0.0)) for h in hits]
+
     def ask(self, question: str, region: str | None = None) -> Answer:
         """Answer a question from the documents, with citations, or abstain saying why."""
         self._need()
@@ -95,18 +119,41 @@ class Assistant:
         if not question:
             raise BadRequest("the question is empty")
         answer = self.chain.invoke({"question": question, "region": region})
-        log.info("ask lang=%s region=%s abstained=%s reason=%s q=%r", answer.language, answer.region,
-                 answer.abstained, answer.reason, redact(question)[:200])
+        self._log(answer, question)
         return answer
 
+    def _log(self, answer, question: str) -> None:
+        log.info("ask lang=%s region=%s abstained=%s reason=%s mode=%s fallback=%s q=%r", answer.language,
+                 answer.region, answer.abstained, answer.reason, answer.mode, answer.fallback_reason,
+                 redact(question)[:200])
+
     def ask_stream(self, question: str, region: str | None = None) -> Iterator[dict]:
-        """The answer as events for streaming channels: {"type": "delta", "text"} pieces (whole
-        sentences, each already checked), then {"type": "answer", "answer": Answer}."""
-        answer = self.ask(question, region)
-        for piece in re.split(r"(?<=[。！？.!?])(?![”」』\n])|(?<=\n)", answer.answer):
-            if piece:
-                yield {"type": "delta", "text": piece}
-        yield {"type": "answer", "answer": answer}
+        """The answer as events for streaming channels, in this order:
+
+        - {"type": "delta", "text": str} — the next piece of the answer, a whole sentence (with its
+          citation marks), shown only after it passed the guards; append it to what is shown;
+        - {"type": "reset"} — LLM mode only, when a later sentence failed the guards (or the model
+          failed or ran out of time) after deltas were shown: clear everything shown so far; the
+          extractive answer's deltas follow;
+        - {"type": "answer", "answer": Answer} — always last, exactly once: the final answer (its text is
+          the deltas since the last reset, joined and trimmed), with citations, `mode` and `fallback_reason`.
+
+        Without a model (or when the extractive answerer abstains) there is never a reset: the deltas
+        are the extractive answer's sentences."""
+        self._need()
+        question = (question or "").strip()
+        if not question:
+            raise BadRequest("the question is empty")
+        if self.llm:
+            x = self._read_llm({"question": question, "region": region})
+            events = self.llm.stream(x["q"], self._search_llm(x), x["budget"])
+        else:
+            q = self._read({"question": question, "region": region})
+            events = answer_events(self.answerer(q, self.index.search(q, k=10)))
+        for event in events:
+            if event["type"] == "answer":
+                self._log(event["answer"], question)
+            yield event
 
     def search(self, query: str, region: str | None = None, k: int = 10) -> list[Citation]:
         """Clauses for a query, best first (the staff console's search)."""

@@ -42,7 +42,7 @@ def main(ctx: click.Context) -> None:
         problems = "; ".join(f"FAMILYDESK_{'_'.join(map(str, err['loc'])).upper()}: {err['msg']}" for err in e.errors())
         raise click.ClickException(f"invalid setting: {problems}") from None
     # one-shot commands print their result; their INFO lines would only be noise unless asked for
-    quiet = ctx.invoked_subcommand not in ("serve",) and "log_level" not in settings.model_fields_set
+    quiet = ctx.invoked_subcommand not in ("serve", "telegram") and "log_level" not in settings.model_fields_set
     logging.basicConfig(level="WARNING" if quiet else settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -124,6 +124,37 @@ def eval_(file: Path, as_json: bool) -> None:
         for m in misses:
             click.echo(f"miss {m}")
     click.echo(json.dumps(figures, ensure_ascii=False))
+
+
+@main.command()
+@click.option("--webhook", is_flag=True, help="Serve the bot's webhook (POST /telegram/webhook) inside the API app "
+                                              "instead of polling; needs FAMILYDESK_TELEGRAM_WEBHOOK_URL and _SECRET.")
+def telegram(webhook: bool) -> None:
+    """Run the Telegram bot (TELEGRAM_BOT_TOKEN): long polling, or --webhook behind HTTPS."""
+    from telegram.error import InvalidToken, TelegramError
+
+    from .telegram_bot import bot_token, build_application
+
+    s = get_settings()
+    token = _run(lambda: bot_token(s))
+    if webhook:
+        if not (s.telegram_webhook_url and s.telegram_webhook_secret):
+            raise click.ClickException("--webhook needs FAMILYDESK_TELEGRAM_WEBHOOK_URL (the public HTTPS URL of "
+                                       "/telegram/webhook) and FAMILYDESK_TELEGRAM_WEBHOOK_SECRET")
+        import uvicorn
+
+        from .api import create_app
+
+        uvicorn.run(create_app(settings=s), host=s.host, port=s.port, log_level="warning")
+        return
+    assistant = _run(lambda: Assistant(s).load())
+    try:
+        build_application(assistant, s).run_polling()
+    except InvalidToken:
+        raise click.ClickException("Telegram rejected TELEGRAM_BOT_TOKEN (check it, and FAMILYDESK_TELEGRAM_BASE_URL "
+                                   "if set)") from None
+    except TelegramError as e:
+        raise click.ClickException(f"the Telegram Bot API failed: {e}".replace(token, "<TELEGRAM_BOT_TOKEN>")) from None
 
 
 @main.command()

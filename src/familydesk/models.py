@@ -87,7 +87,8 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     language: str = "zh"
     reason: str | None = None  # why we abstained: no_match, uncovered_city, figure_not_stated, ...
-    mode: str = "extractive"
+    mode: str = "extractive"  # extractive | llm
+    fallback_reason: str | None = None  # LLM mode only: why the extractive answer was given instead (timeout, ...)
 
     def to_dict(self) -> dict:
         return {
@@ -97,5 +98,6 @@ class Answer:
             "language": self.language,
             "reason": self.reason,
             "mode": self.mode,
+            "fallback_reason": self.fallback_reason,
             "citations": [c.to_dict() for c in self.citations],
         }

@@ -215,7 +215,7 @@ class QueryReader:
         city = self.places.normalise(region)
         covered, uncovered, parent_of = self.places.find(text)
         language = "zh" if has_cjk(text) and len(_CJK_RUN.findall(text)) and _cjk_share(text) >= 0.3 else "en"
-        if city is None and len(covered) == 1:
+        if len(covered) == 1:  # a city the user names wins over a remembered selection (region)
             city = covered[0]
         q = Query(text=text, language=language, city=city, cities=covered,
                   uncovered=[u for u in uncovered if not covered and not region], parent_of=parent_of)

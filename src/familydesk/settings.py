@@ -9,7 +9,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -33,13 +33,31 @@ class Settings(BaseSettings):
                                                           "(default: the packaged all-MiniLM-L6-v2).")
     embedding_threads: int = Field(max(1, os.cpu_count() or 1),
                                    description="BLAS threads for the USE encoder; more threads than cores slows it 50x.")
-    dense_weight: float = Field(0.5, description="Weight of the dense (embedding) score in the hybrid fusion; lexical gets 1 - this.")
+    dense_weight: float = Field(0.3, description="Weight of the dense (embedding) score in the hybrid fusion; lexical gets 1 - this.")
     min_relevance: float = Field(0.25, description="Abstain when the best clause's fused relevance is below this (calibrated, docs/retrieval.md).")
     host: str = Field("127.0.0.1", description="`familydesk serve` bind address.")
     port: int = Field(8000, description="`familydesk serve` port.")
     rate_limit: int = Field(30, description="API requests per minute per client; 0 turns the limit off.")
     log_level: str = Field("INFO", description="Python log level.")
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Where runtime data lives (query log, feedback, bot state); git-ignored.")
+    telegram_bot_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "FAMILYDESK_TELEGRAM_BOT_TOKEN"),
+        description="The Telegram bot token from @BotFather, read from `TELEGRAM_BOT_TOKEN` (or this name); never shown or logged.")
+    telegram_base_url: str | None = Field(None, description="Bot API base URL, the token is appended (e.g. `http://127.0.0.1:8081/bot` "
+                                                            "for a self-hosted Bot API server); default Telegram's.")
+    telegram_webhook_url: str | None = Field(None, description="Public HTTPS URL of `POST /telegram/webhook` for `familydesk telegram --webhook`; "
+                                                               "registered with Telegram at start-up.")
+    telegram_webhook_secret: SecretStr | None = Field(None, description="Secret Telegram sends in `X-Telegram-Bot-Api-Secret-Token`; when set, "
+                                                                        "the API app serves `POST /telegram/webhook`.")
+    telegram_user_limit: int = Field(10, description="Telegram questions per minute per user, then a polite reply; 0 turns the limit off.")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint for generative answers (e.g. "
+                                                   "`http://127.0.0.1:11434/v1` for Ollama, vLLM's `/v1`); unset: "
+                                                   "extractive answers only. Guarded; falls back to extractive.")
+    llm_model: str | None = Field(None, description="Model name at that endpoint; unset: the first one its `/v1/models` lists.")
+    llm_api_key: SecretStr | None = Field(None, description="API key for the endpoint, if it needs one; never logged or shown.")
+    llm_timeout: float = Field(20.0, description="Seconds the model may take for one question before the extractive answer is given.")
+    llm_rewrite: bool = Field(False, description="Ask the model for Chinese search terms for English questions before retrieval "
+                                                 "(lexical side; the glossary stays the fallback).")
     # -- further settings go above this line (then run `make docs`) --
 
     @field_validator("embedding")

@@ -1,0 +1,422 @@
+"""Generative answers from any OpenAI-compatible model (langchain-openai's ChatOpenAI), behind guards.
+
+The extractive answerer runs first and stays in charge: when it abstains (a city we do not cover, an
+injection, no matching clause, a figure the documents do not state) the model is never called. Otherwise
+the model gets the clauses the extractive answer would cite, numbered ([1] 《title》（number）第（二）条：text),
+and the prompt from prompts/llm_zh.txt or prompts/llm_en.txt. Its text reaches the user one sentence at a
+time, and only after the sentence passes the guards:
+
+- every [n] points to a clause that was given to the model (1..len);
+- every figure (Arabic or Chinese numerals, English number words; see answer.figures_in) is a value of a
+  clause cited in that sentence — or, for a sentence without a citation, of the next cited sentence in the
+  same paragraph, which holds it back until then; only the 12345 hotline of prompts/answers.json is free;
+- the answer cites at least one clause (nothing is released before the first citation).
+
+A failing sentence, a model error or the time limit (FAMILYDESK_LLM_TIMEOUT, for the whole question) →
+the extractive answer, with `fallback_reason` set and one log line (reason, redacted question; never the
+key, never the model's raw text). Citation markers are renumbered in the order cited, so [1] is always
+the first citation of the answer.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import queue
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .answer import ExtractiveAnswerer, Texts, figures_in
+from .models import Answer, Citation
+from .privacy import redact
+from .query import Query
+from .retrieval import Hit
+from .settings import Settings
+from .text import split_sentences
+
+log = logging.getLogger(__name__)
+
+_MARK = r"[\[［【]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]］】]"
+_MARKER = re.compile(_MARK)
+_BOUNDARY = re.compile(rf"(?:[。！？!?]+|\.(?=\s|[\[［【]|$)|…+)[”’」』）)\"']*(?:\s*{_MARK})*|\n")
+_PARTIAL_TAIL = re.compile(r"\s*(?:[\[［【][\d\s,，、]*)?")
+_CJK_TERM = re.compile(r"[\u4e00-\u9fff]{2,12}")
+_THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.S)
+MAX_REWRITE_TERMS = 8
+
+
+# ---- prompts -------------------------------------------------------------------------------
+class Prompt:
+    """A prompt file of prompts/: [system], [user] and [clause] sections; `#` lines are comments."""
+
+    def __init__(self, path: Path) -> None:
+        self.sections: dict[str, str] = {}
+        name = None
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("#"):
+                continue
+            m = re.fullmatch(r"\[(\w+)\]\s*", line)
+            if m:
+                name = m.group(1)
+                self.sections[name] = ""
+            elif name:
+                self.sections[name] += line + "\n"
+        self.sections = {k: v.strip("\n") for k, v in self.sections.items()}
+
+    def messages(self, **values) -> list:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        return [SystemMessage(self.sections["system"]), HumanMessage(self.sections["user"].format(**values))]
+
+    def clause_line(self, **values) -> str:
+        return self.sections["clause"].format(**values)
+
+
+# ---- sentences and guards --------------------------------------------------------------------
+class Rejected(Exception):
+    """Why a generated answer is not shown; `reason` ends up in Answer.fallback_reason."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason)
+        self.reason, self.detail = reason, detail
+
+
+def take_sentences(buffer: str, final: bool = False) -> tuple[list[str], str]:
+    """Complete sentences at the start of `buffer` (each with its closing quotes and citation marks:
+    "……护理假。[1]" stays one sentence) and the rest. Not final: a sentence whose end might still grow
+    (the buffer ends inside its marks) waits for more text."""
+    sentences, start = [], 0
+    for m in _BOUNDARY.finditer(buffer):
+        if m.end() <= start:
+            continue
+        if not final and _PARTIAL_TAIL.fullmatch(buffer, m.end()):
+            break
+        sentences.append(buffer[start:m.end()])
+        start = m.end()
+    rest = buffer[start:]
+    if final and rest.strip():
+        sentences.append(rest)
+        rest = ""
+    return sentences, rest
+
+
+def markers(sentence: str) -> list[int]:
+    return [int(n) for m in _MARKER.findall(sentence) for n in re.findall(r"\d+", m)]
+
+
+class Guard:
+    """Checks generated sentences in order and says which may be shown; raises Rejected otherwise."""
+
+    def __init__(self, context: list[Citation], constants: list[str]) -> None:
+        self.context = context
+        self.free = {v for c in constants for v in figures_in(c).values()}
+        self.order: list[int] = []  # context positions (0-based) in the order first cited
+        self.citing: dict[int, list[str]] = {}  # context position → the sentences citing it
+        self.queue: list[tuple[str, bool]] = []  # (sentence, needs its figures checked) not yet shown
+
+    def _sources(self, refs: list[int]) -> set[str]:
+        values = set(self.free)
+        for n in refs:
+            c = self.context[n - 1]
+            values |= set(figures_in(c.text).values()) | set(figures_in(c.reference + c.date).values())
+        return values
+
+    def _unverified(self, sentence: str, values: set[str]) -> list[str]:
+        return sorted(w for w, v in figures_in(_MARKER.sub(" ", sentence)).items() if v not in values)
+
+    def feed(self, sentence: str) -> list[str]:
+        """The sentences that may be shown now (renumbered), possibly none yet."""
+        refs = markers(sentence)
+        wrong = [n for n in refs if not 1 <= n <= len(self.context)]
+        if wrong:
+            raise Rejected("citation_out_of_range", f"cited {wrong}, {len(self.context)} clauses given")
+        if not refs:
+            self.queue.append((sentence, bool(self._unverified(sentence, self.free))))
+            held = [s for s, check in self.queue if check]
+            if held and "\n" in sentence:  # the paragraph ends and nothing vouched for its figures
+                raise Rejected("uncited_number", ",".join(self._unverified(held[0], self.free)))
+            if self.order and not any(check for _, check in self.queue):
+                return self._release()
+            return []
+        values = self._sources(refs)
+        for s in [s for s, check in self.queue if check] + [sentence]:
+            leaked = self._unverified(s, values)
+            if leaked:
+                raise Rejected("number_not_in_cited_clause", ",".join(leaked))
+        for n in refs:
+            if n - 1 not in self.order:
+                self.order.append(n - 1)
+            self.citing.setdefault(n - 1, []).append(sentence)
+        self.queue = [(s, False) for s, _ in self.queue] + [(self._renumber(sentence), False)]
+        return self._release()
+
+    def finish(self) -> list[str]:
+        """The rest of the answer once the model is done; raises if it cannot be shown."""
+        held = [s for s, check in self.queue if check]
+        if held:
+            raise Rejected("uncited_number", ",".join(self._unverified(held[0], self.free)))
+        if not self.order:
+            raise Rejected("no_citation")
+        return self._release()
+
+    def _release(self) -> list[str]:
+        out = [s for s, _ in self.queue]
+        self.queue = []
+        return out
+
+    def _renumber(self, sentence: str) -> str:
+        return _MARKER.sub(lambda m: "".join(f"[{self.order.index(int(n) - 1) + 1}]"
+                                             for n in re.findall(r"\d+", m.group(0))), sentence)
+
+
+# ---- the answerer ----------------------------------------------------------------------------
+@dataclass
+class Budget:
+    """The time one question may spend with the model (rewrite and answer together)."""
+
+    deadline: float
+    failed: str | None = None  # set when the endpoint already failed on this question (no second try)
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+def answer_events(answer: Answer) -> Iterator[dict]:
+    """A finished answer as stream events: its sentences as deltas, then the answer."""
+    for piece in re.split(r"(?<=[。！？.!?])(?![”」』\n])|(?<=\n)", answer.answer):
+        if piece:
+            yield {"type": "delta", "text": piece}
+    yield {"type": "answer", "answer": answer}
+
+
+class LLMAnswerer:
+    """Generative answers with the extractive answerer as gatekeeper and fallback."""
+
+    def __init__(self, settings: Settings, extractive: ExtractiveAnswerer, texts: Texts, chat=None) -> None:
+        self.settings, self.extractive = settings, extractive
+        # the only figures a sentence may carry without a citation: the hotline of the referral texts
+        self.constants = [texts.data[lang][name] for lang in ("zh", "en")
+                          for name in ("no_match", "uncovered_city", "not_stated_tail")]
+        prompts = settings.prompts_dir
+        self.prompts = {"zh": Prompt(prompts / "llm_zh.txt"), "en": Prompt(prompts / "llm_en.txt")}
+        self.rewrite_prompt = Prompt(prompts / "llm_rewrite.txt")
+        self._chat = chat  # any LangChain chat model; built from the settings on first use when None
+        self._lock = threading.Lock()
+        # openai/httpx log request bodies (the question) at DEBUG: keep them quiet whatever the root level
+        for name in ("openai", "httpx", "httpcore"):
+            logger = logging.getLogger(name)
+            if logger.level < logging.WARNING:
+                logger.setLevel(logging.WARNING)
+
+    def budget(self) -> Budget:
+        return Budget(time.monotonic() + self.settings.llm_timeout)
+
+    # ---- the model -------------------------------------------------------------------------
+    def _client(self, budget: Budget):
+        with self._lock:
+            if self._chat is None:
+                from langchain_openai import ChatOpenAI
+                from pydantic import SecretStr
+
+                key = self.settings.llm_api_key or SecretStr("not-needed")
+                model = self.settings.llm_model or self._first_model(key, budget)
+                self._chat = ChatOpenAI(model=model, base_url=self.settings.llm_base_url, api_key=key,
+                                        timeout=self.settings.llm_timeout, max_retries=0, temperature=0)
+            return self._chat
+
+    def _first_model(self, key, budget: Budget) -> str:
+        import openai
+
+        client = openai.OpenAI(base_url=self.settings.llm_base_url, api_key=key.get_secret_value(),
+                               timeout=max(0.1, budget.remaining()), max_retries=0)
+        models = [m.id for m in client.models.list()]
+        if not models:
+            raise Rejected("model_error", "the endpoint lists no model")
+        log.info("FAMILYDESK_LLM_MODEL unset: using %s, the first model the endpoint lists", models[0])
+        return models[0]
+
+    def _pieces(self, messages: list, budget: Budget, stream: bool) -> Iterator[str]:
+        """The model's text as it comes, within the budget. The call runs in a worker thread so the
+        deadline holds however the endpoint misbehaves (connect, first byte, a trickling stream)."""
+        if budget.failed:
+            raise Rejected(budget.failed, "endpoint already failed on this question")
+        box: queue.Queue = queue.Queue()
+        stop = threading.Event()
+
+        def work() -> None:
+            try:
+                chat = self._client(budget)
+                timeout = max(0.1, budget.remaining())
+                if stream:
+                    gen = chat.stream(messages, timeout=timeout)
+                    try:
+                        for chunk in gen:
+                            if stop.is_set():
+                                break
+                            box.put(("piece", _text(chunk.content)))
+                    finally:
+                        gen.close()
+                else:
+                    box.put(("piece", _text(chat.invoke(messages, timeout=timeout).content)))
+                box.put(("end", None))
+            except Exception as e:  # noqa: BLE001 - every failure becomes a fallback reason
+                box.put(("error", e))
+
+        threading.Thread(target=work, daemon=True, name="familydesk-llm").start()
+        try:
+            while True:
+                try:
+                    kind, value = box.get(timeout=max(0.0, budget.remaining()))
+                except queue.Empty:
+                    raise Rejected("timeout", f"no answer within {self.settings.llm_timeout:g}s") from None
+                if kind == "end":
+                    return
+                if kind == "error":
+                    raise _classify(value)
+                if value:
+                    yield value
+        except Rejected as r:
+            if r.reason in ("timeout", "model_unreachable"):
+                budget.failed = r.reason
+            raise
+        finally:
+            stop.set()
+
+    # ---- the answer ------------------------------------------------------------------------
+    def _messages(self, q: Query, context: list[Citation]) -> list:
+        prompt = self.prompts.get(q.language, self.prompts["zh"])
+        lines = [prompt.clause_line(n=i, reference=c.reference, text=re.sub(r"\s*\n\s*", " ", c.text))
+                 for i, c in enumerate(context, 1)]
+        return prompt.messages(context="\n".join(lines), question=redact(q.text))
+
+    def _sentences(self, pieces: Iterator[str], guard: Guard) -> Iterator[str]:
+        """Sentences that passed the guard, as soon as they may be shown."""
+        buffer, thinking = "", True
+        try:
+            for piece in pieces:
+                buffer += piece
+                if thinking:  # a reasoning model's <think>…</think> preamble is never shown
+                    stripped = buffer.lstrip()
+                    if "<think>".startswith(stripped[:7]) and "</think>" not in stripped:
+                        continue
+                    buffer, thinking = _THINK.sub("", buffer), False
+                sentences, buffer = take_sentences(buffer)
+                for s in sentences:
+                    yield from guard.feed(s)
+        finally:
+            pieces.close()  # a rejected sentence ends the model's stream now
+        if thinking:
+            buffer = _THINK.sub("", buffer)
+        for s in take_sentences(buffer, final=True)[0]:
+            yield from guard.feed(s)
+        yield from guard.finish()
+
+    def _result(self, q: Query, ext: Answer, guard: Guard, shown: list[str]) -> Answer:
+        text = "".join(shown).strip()
+        if not text:
+            raise Rejected("empty_answer")
+        cited = [self._cite(guard.context[i], guard.citing[i]) for i in guard.order]
+        rest = [c for i, c in enumerate(guard.context) if i not in guard.order]
+        return Answer(text, False, ext.region, cited + rest, q.language, None, mode="llm")
+
+    def _cite(self, c: Citation, sentences: list[str]) -> Citation:
+        """The cited clause, quoting its sentence closest to what the answer said about it."""
+        said = "".join(sentences)
+        values = set(figures_in(_MARKER.sub(" ", said)).values())
+        grams = {said[i:i + 2] for i in range(len(said) - 1)}
+
+        def score(s: str) -> float:
+            return 3 * len(values & set(figures_in(s).values())) + sum(1 for i in range(len(s) - 1) if s[i:i + 2] in grams)
+
+        best = max(split_sentences(c.text), key=score, default="")
+        quote = best if best and score(best) > 0 else c.quote
+        return self.extractive.citation(self.extractive.corpus.clause(c.id), c.score, quote)
+
+    def _fallback(self, q: Query, ext: Answer, r: Rejected) -> Answer:
+        log.warning("llm answer not used, extractive instead: reason=%s detail=%s q=%r", r.reason,
+                    redact(r.detail)[:200], redact(q.text)[:200])
+        return dataclasses.replace(ext, fallback_reason=r.reason)
+
+    def __call__(self, q: Query, hits: list[Hit], budget: Budget | None = None) -> Answer:
+        """The guarded generative answer, or the extractive one (its abstentions are final)."""
+        ext = self.extractive(q, hits)
+        if ext.abstained:
+            return ext
+        budget = budget or self.budget()
+        guard = Guard(ext.citations, self.constants)
+        try:
+            shown = list(self._sentences(self._pieces(self._messages(q, guard.context), budget, False), guard))
+            return self._result(q, ext, guard, shown)
+        except Rejected as r:
+            return self._fallback(q, ext, r)
+        except Exception as e:  # noqa: BLE001 - a bug here must cost fluency, never the answer
+            return self._fallback(q, ext, Rejected("internal_error", type(e).__name__))
+
+    def stream(self, q: Query, hits: list[Hit], budget: Budget | None = None) -> Iterator[dict]:
+        """Events: {"type": "delta", "text"} per checked sentence; on a failure after some were shown,
+        {"type": "reset"} and the extractive answer's deltas; last {"type": "answer", "answer": Answer}."""
+        ext = self.extractive(q, hits)
+        if ext.abstained:
+            yield from answer_events(ext)
+            return
+        budget = budget or self.budget()
+        guard = Guard(ext.citations, self.constants)
+        shown: list[str] = []
+        try:
+            for sentence in self._sentences(self._pieces(self._messages(q, guard.context), budget, True), guard):
+                shown.append(sentence)
+                yield {"type": "delta", "text": sentence}
+            answer = self._result(q, ext, guard, shown)
+        except Exception as e:  # noqa: BLE001 - Rejected, or a bug: either way the extractive answer
+            r = e if isinstance(e, Rejected) else Rejected("internal_error", type(e).__name__)
+            if shown:
+                yield {"type": "reset"}
+            yield from answer_events(self._fallback(q, ext, r))
+            return
+        yield {"type": "answer", "answer": answer}
+
+    # ---- English questions: Chinese search terms -------------------------------------------
+    def rewrite(self, q: Query, reader, budget: Budget) -> Query:
+        """Add the model's Chinese search terms to an English question's concepts (lexical search only;
+        the Assistant ranks with them but decides abstention on the question as read, so a model that
+        answers "Tell me a joke about cats" with policy terms cannot make it answerable). Skipped when the
+        extractive path will abstain anyway (injection, only uncovered places)."""
+        if q.language != "en" or q.injection or (q.uncovered and not q.cities):
+            return q
+        try:
+            reply = "".join(self._pieces(self.rewrite_prompt.messages(question=redact(q.text)), budget, False))
+        except Rejected as r:
+            log.warning("question rewrite failed: reason=%s q=%r", r.reason, redact(q.text)[:200])
+            return q
+        terms = list(dict.fromkeys(_CJK_TERM.findall(_THINK.sub("", reply))))[:MAX_REWRITE_TERMS]
+        if not terms:
+            return q
+        known = {t for g in q.groups for t in g.terms}
+        extra = [g for g in reader.read(" ".join(terms)).groups if not set(g.terms) & known]
+        log.info("question rewrite: %d Chinese terms, %d new concepts", len(terms), len(extra))
+        return dataclasses.replace(q, groups=q.groups + extra) if extra else q
+
+
+def _text(content) -> str:
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content or [])
+
+
+def _classify(error: BaseException) -> Rejected:
+    """A fallback reason from a client error; only its type and status go to the log, never its message."""
+    if isinstance(error, Rejected):
+        return error
+    import httpx
+    import openai
+
+    if isinstance(error, (openai.APITimeoutError, httpx.TimeoutException)):
+        return Rejected("timeout", type(error).__name__)
+    if isinstance(error, (openai.APIConnectionError, httpx.TransportError)):
+        return Rejected("model_unreachable", type(error).__name__)
+    if isinstance(error, openai.APIStatusError):
+        return Rejected("model_error", f"HTTP {error.status_code}")
+    return Rejected("model_error", type(error).__name__)

@@ -1,0 +1,202 @@
+// The parents' chat: ask, read the answer as it streams in, open the cited clauses, vote.
+import {
+  applyTexts, cityName, clauseLabel, data, el, errorMessage, fillSelect, highlight, langToggle,
+  loadTexts, onLangChange, t, currentLang,
+} from "./common.js";
+
+const $ = (sel) => document.querySelector(sel);
+const log = $("#log");
+const form = $("#ask-form");
+const question = $("#question");
+const send = $("#send");
+const city = $("#city");
+const status = $("#status");
+const SHOWN_SOURCES = 3;
+let busy = false;
+
+function renderExamples() {
+  const examples = (data().examples || {})[currentLang()] || [];
+  $("#examples").replaceChildren(...examples.map((q) => el("li", {},
+    el("button", { type: "button", class: "chip", onclick: () => ask(q) }, q))));
+}
+
+/** One citation card: the reference up front, the full clause (quote highlighted) folded inside. */
+function citationCard(c, number = null) {
+  const meta = el("span", { class: "cite-meta" },
+    number ? el("span", { class: "cite-number", text: `[${number}]` }) : null,
+    el("span", { class: "badge", dataset: { city: c.region }, text: cityName(c.region) }),
+    c.doc_number ? el("span", { text: c.doc_number }) : null,
+    el("span", { text: c.date }),
+    el("strong", { class: "cite-label", text: clauseLabel(c) }),
+    c.authority === "repost" ? el("span", { class: "badge badge-repost", t: "repost" }) : null);
+  const facts = el("dl", { class: "facts" },
+    c.section ? [el("dt", { t: "section" }), el("dd", { text: c.section })] : null,
+    c.responsible_units ? [el("dt", { t: "units" }), el("dd", { text: c.responsible_units })] : null,
+    [el("dt", { t: "document" }), el("dd", { text: c.reference })]);
+  return el("details", { class: "cite", dataset: { id: c.id } },
+    el("summary", {},
+      el("span", { class: "cite-title", text: `《${c.title}》` }),
+      meta,
+      c.quote ? el("q", { class: "cite-quote", text: c.quote }) : null,
+      el("span", { class: "cite-more", t: "show_clause" })),
+    el("div", { class: "cite-body" },
+      el("p", { class: "clause-text" }, highlight(c.text, [c.quote], "quote")),
+      facts));
+}
+
+function sources(citations, cited = new Set()) {
+  if (!citations.length) return null;
+  // a generated answer cites [n]: the n-th citation; those are shown first, numbered
+  const shown = Math.max(SHOWN_SOURCES, Math.max(0, ...cited));
+  const first = citations.slice(0, shown).map((c, i) => citationCard(c, cited.has(i + 1) ? i + 1 : null));
+  const rest = citations.slice(shown);
+  return el("section", { class: "sources" },
+    el("h3", { t: "sources" }),
+    first,
+    rest.length ? el("details", { class: "more-sources" },
+      el("summary", { dataset: { t: "more_sources", n: rest.length }, text: t("more_sources", { n: rest.length }) }),
+      rest.map((c) => citationCard(c))) : null);
+}
+
+function feedbackRow(answerId) {
+  const note = el("span", { class: "feedback-note", role: "status" });
+  const vote = async (kind, button) => {
+    row.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(b === button)));
+    try {
+      const r = await fetch("/api/feedback", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ answer_id: answerId, vote: kind }),
+      });
+      if (!r.ok) throw new Error(await errorMessage(r));
+      note.dataset.t = "feedback_thanks";
+    } catch (_) {
+      note.dataset.t = "feedback_failed";
+    }
+    note.textContent = t(note.dataset.t);
+  };
+  const up = el("button", { type: "button", class: "vote", "aria-pressed": "false", "data-vote": "up",
+    dataset: { tAria: "feedback_up" }, "aria-label": t("feedback_up"), onclick: () => vote("up", up) }, "👍");
+  const down = el("button", { type: "button", class: "vote", "aria-pressed": "false", "data-vote": "down",
+    dataset: { tAria: "feedback_down" }, "aria-label": t("feedback_down"), onclick: () => vote("down", down) }, "👎");
+  const row = el("div", { class: "feedback" }, el("span", { t: "feedback_q" }), up, down, note);
+  return row;
+}
+
+/** Read server-sent events from a fetch body: calls onEvent(name, data) per event. */
+async function readEvents(response, onEvent) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let cut;
+    while ((cut = buffer.search(/\r?\n\r?\n/)) !== -1) {
+      const frame = buffer.slice(0, cut);
+      buffer = buffer.slice(cut).replace(/^\r?\n\r?\n/, "");
+      let name = "message";
+      const lines = [];
+      for (const line of frame.split(/\r?\n/)) {
+        if (line.startsWith("event:")) name = line.slice(6).trim();
+        else if (line.startsWith("data:")) lines.push(line.slice(5).replace(/^ /, ""));
+      }
+      if (lines.length) onEvent(name, JSON.parse(lines.join("\n")));
+    }
+  }
+}
+
+async function ask(text) {
+  const q = text.trim();
+  if (!q || busy) return;
+  busy = true;
+  send.disabled = true;
+  const region = city.value || null;
+  const mine = el("div", { class: "msg msg-user" },
+    el("h2", { class: "sr-only", t: "you" }),
+    el("p", { class: "bubble", text: q }));
+  const answerText = el("p", { class: "answer-text" });
+  const typing = el("p", { class: "typing", t: "thinking" });
+  const bot = el("article", { class: "msg msg-bot", "aria-busy": "true" },
+    el("h2", { class: "who", t: "assistant" }), typing, answerText);
+  log.append(mine, bot);
+  mine.scrollIntoView({ block: "start", behavior: "smooth" });
+  status.textContent = "";
+  try {
+    const r = await fetch("/api/ask/stream", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+      body: JSON.stringify({ question: q, region }),
+    });
+    if (!r.ok) throw new Error(await errorMessage(r));
+    await readEvents(r, (name, payload) => {
+      if (name === "delta") {
+        typing.remove();
+        answerText.append(payload.text);
+      } else if (name === "reset") {
+        answerText.textContent = ""; // what was shown failed a check; the checked answer follows
+      } else if (name === "answer") {
+        typing.remove();
+        answerText.textContent = payload.answer;
+        if (payload.abstained) {
+          bot.classList.add("abstained");
+          answerText.before(el("p", { class: "badge badge-abstained", t: "abstained_label" }));
+        }
+        const cited = new Set([...payload.answer.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])));
+        bot.append(sources(payload.citations, cited) || "", feedbackRow(payload.answer_id));
+        bot.dataset.region = payload.region || "";
+        status.textContent = t("answer_done");
+      } else if (name === "error") {
+        throw new Error(payload.detail);
+      }
+    });
+  } catch (e) {
+    typing.remove();
+    bot.classList.add("failed");
+    bot.append(el("p", { class: "error", role: "alert", text: t("error", { detail: e.message }) }));
+  } finally {
+    bot.setAttribute("aria-busy", "false");
+    busy = false;
+    send.disabled = false;
+  }
+}
+
+function grow() {
+  if (!question.value) { question.style.height = ""; return; } // Chrome counts the placeholder in scrollHeight
+  question.style.height = "auto";
+  question.style.height = `${Math.min(question.scrollHeight, 200)}px`;
+}
+
+function submit() {
+  const q = question.value;
+  if (!q.trim() || busy) return;
+  question.value = "";
+  grow();
+  ask(q);
+}
+
+form.addEventListener("submit", (e) => { e.preventDefault(); submit(); });
+question.addEventListener("keydown", (e) => {
+  // Enter sends, Shift+Enter is a new line; never while an input method is composing a word.
+  if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+    e.preventDefault();
+    submit();
+  }
+});
+question.addEventListener("input", grow);
+
+async function start() {
+  try {
+    await loadTexts();
+    fillSelect(city, [{ value: "", t: "city_all" }, ...(data().covered || []).map((c) => ({ value: c, city: c }))]);
+    applyTexts();
+    renderExamples();
+    onLangChange(renderExamples);
+  } catch (e) {
+    status.textContent = e.message;
+  }
+  langToggle($("#lang"));
+  document.body.classList.add("ready");
+}
+
+start();

@@ -1,0 +1,195 @@
+"""The two web pages and the routes only they need: the parents' chat at `/`, the hotline staff
+console at `/staff`, a streaming ask, feedback votes and a city-by-city comparison.
+
+Pages are plain files in `familydesk/web/` (no build step, no CDN), served by this app with a strict
+Content-Security-Policy; their texts (zh and en) are data in `prompts/web.json`. Routes talk to the
+Assistant facade only.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from .api import AskRequest, AssistantDep, CitationPublic
+from .errors import NotFound
+from .feedback import FeedbackStore
+from .settings import Settings
+from .text import clean_input
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+PAGE_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"}
+COMPARE_DEPTH = 5  # how many of a city's best clauses may stand in for it
+_TOPIC_SPLIT = re.compile(r"[\s,，、;；/|]+")
+
+
+# ---- schemas -----------------------------------------------------------------------------
+class FeedbackRequest(BaseModel):
+    answer_id: str = Field(..., pattern=r"^[0-9a-f]{16,64}$",
+                           description="The `answer_id` from the `answer` event of /api/ask/stream.")
+    vote: Literal["up", "down"]
+
+
+class FeedbackPublic(BaseModel):
+    stored: bool
+    vote: str
+    known: bool = Field(description="Whether the server still knew which answer this was (city, cited clauses).")
+
+
+class CompareColumn(BaseModel):
+    region: str
+    stated: bool = Field(description="False: this city's documents do not mention the topic (未规定 / not stated).")
+    citation: CitationPublic | None = Field(description="The city's clause on the topic (when stated).")
+    closest: CitationPublic | None = Field(None, description="When not stated: the city's best-ranked clause "
+                                                             "anyway, which lacks the topic's words.")
+
+
+class ComparePublic(BaseModel):
+    topic: str
+    rule: str
+    columns: list[CompareColumn]
+
+
+class StaticAssets(StaticFiles):
+    """The pages' files, with the same security headers as the pages."""
+
+    async def get_response(self, path: str, scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers.update(PAGE_HEADERS)
+        return response
+
+
+# ---- helpers -----------------------------------------------------------------------------
+def topic_terms(topic: str) -> list[str]:
+    """The words of a comparison topic: split on spaces and Chinese/ASCII separators."""
+    return [t for t in _TOPIC_SPLIT.split(clean_input(topic)) if t]
+
+
+def mentions(text: str, terms: list[str]) -> bool:
+    """The relevance rule of the comparison: every word of the topic appears in the clause text."""
+    low = text.lower()
+    return bool(terms) and all(t.lower() in low for t in terms)
+
+
+def sse(event: str, data: dict) -> str:
+    """One server-sent event; the data is JSON on one line."""
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n"
+
+
+_END = object()
+
+
+def _next(events):
+    """next() for the thread pool (a StopIteration must not cross into asyncio)."""
+    return next(events, _END)
+
+
+# ---- routes ------------------------------------------------------------------------------
+router = APIRouter(prefix="/api")
+
+
+@router.post("/ask/stream", summary="Answer a question, streamed as server-sent events",
+             response_class=StreamingResponse,
+             responses={200: {"content": {"text/event-stream": {}},
+                              "description": "`event: delta` pieces (`reset` clears them), then `event: answer`."}})
+async def ask_stream(body: AskRequest, request: Request, assistant: AssistantDep) -> StreamingResponse:
+    """The answer as server-sent events: `delta` events (`{"text"}`) as the answer is written, `reset` when
+    what was shown must be cleared (a generated sentence failed its guards), then one `answer` event with
+    the whole answer (as /api/ask) plus `answer_id` for /api/feedback."""
+    events = assistant.ask_stream(body.question, body.region)
+    first = await run_in_threadpool(_next, events)  # bad requests fail here, as a 4xx, before streaming
+    store: FeedbackStore = request.app.state.feedback
+
+    def frames():
+        event = first
+        try:
+            while event is not _END:
+                if event["type"] == "delta":
+                    yield sse("delta", {"text": event["text"]})
+                elif event["type"] == "reset":  # a generated sentence failed its guards: start over
+                    yield sse("reset", {})
+                elif event["type"] == "answer":
+                    answer = event["answer"]
+                    aid = store.remember(body.question, answer)
+                    yield sse("answer", {**answer.to_dict(), "answer_id": aid})
+                event = next(events, _END)
+        except Exception as exc:  # after the first byte the status is sent: say it in the stream
+            message = str(exc) if getattr(exc, "status", 500) < 500 else "internal error; it has been logged"
+            yield sse("error", {"detail": message})
+
+    return StreamingResponse(frames(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.post("/feedback", response_model=FeedbackPublic, summary="Vote on an answer")
+async def feedback(body: FeedbackRequest, request: Request) -> dict:
+    """Store 👍 (`up`) or 👎 (`down`) for an answer id; no question text or personal data is kept."""
+    stored = await run_in_threadpool(request.app.state.feedback.add, body.answer_id, body.vote)
+    return {"stored": True, "vote": stored["vote"], "known": stored["known"]}
+
+
+@router.get("/compare", response_model=ComparePublic, summary="A topic across cities, side by side")
+async def compare(assistant: AssistantDep, topic: Annotated[str, Query(min_length=1, max_length=50)]) -> dict:
+    """One column per city: its best-ranked clause whose text contains every word of the topic, or
+    `stated: false` (未规定 / not stated) when none of its top clauses does, with the `closest` clause."""
+    terms = topic_terms(topic)
+
+    def column(city: str) -> dict:
+        hits = assistant.search(" ".join(terms), city, COMPARE_DEPTH) if terms else []
+        best = next((h for h in hits if mentions(h.text, terms)), None)
+        closest = hits[0].to_dict() if hits and best is None else None
+        return {"region": city, "stated": best is not None, "citation": best.to_dict() if best else None,
+                "closest": closest}
+
+    columns = [await run_in_threadpool(column, city) for city in assistant.cities]
+    return {"topic": " ".join(terms), "columns": columns,
+            "rule": f"each city's best-ranked clause (of its top {COMPARE_DEPTH}) whose text contains every "
+                    "word of the topic; otherwise not stated"}
+
+
+def _page(name: str) -> HTMLResponse:
+    return HTMLResponse((WEB_DIR / name).read_text(encoding="utf-8"), headers=PAGE_HEADERS)
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """Add the pages, their assets, their texts and their API routes to the app."""
+    app.state.feedback = FeedbackStore(Path(settings.data_dir) / "feedback.sqlite3")
+    texts_path = Path(settings.prompts_dir) / "web.json"
+    app.include_router(router)
+    app.mount("/static", StaticAssets(directory=WEB_DIR), name="static")
+
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
+    def chat_page() -> HTMLResponse:
+        """The parents' chat."""
+        return _page("index.html")
+
+    @app.api_route("/staff", methods=["GET", "HEAD"], include_in_schema=False)
+    def staff_page() -> HTMLResponse:
+        """The hotline staff console."""
+        return _page("staff.html")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        """The icon browsers ask for on their own."""
+        return Response((WEB_DIR / "favicon.svg").read_bytes(), media_type="image/svg+xml",
+                        headers={"Cache-Control": "max-age=86400"})
+
+    @app.get("/texts.json", include_in_schema=False)
+    def texts(request: Request) -> JSONResponse:
+        """The pages' texts in zh and en (prompts/web.json) and the cities covered."""
+        try:
+            data = json.loads(texts_path.read_text(encoding="utf-8"))
+        except FileNotFoundError as e:
+            raise NotFound(f"the page texts are missing: {texts_path}") from e
+        data["covered"] = request.app.state.assistant.cities
+        return JSONResponse(data, headers={"Cache-Control": "no-cache"})
