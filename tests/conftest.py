@@ -31,6 +31,7 @@ def _isolated_env(monkeypatch, tmp_path):
         if key.startswith("FAMILYDESK_"):
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("FAMILYDESK_CHROMA_DIR", str(tmp_path / "chroma"))
+    monkeypatch.setenv("FAMILYDESK_DATA_DIR", str(tmp_path / "data"))
 
 
 def free_port() -> int:
@@ -49,7 +50,8 @@ def index_copy(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory) -> Settings:
-    return Settings(chroma_dir=tmp_path_factory.mktemp("chroma"), rate_limit=0)
+    return Settings(chroma_dir=tmp_path_factory.mktemp("chroma"), data_dir=tmp_path_factory.mktemp("data"),
+                    rate_limit=0)
 
 
 @pytest.fixture(scope="session")

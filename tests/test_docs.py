@@ -21,17 +21,19 @@ def test_every_setting_documented_in_readme_and_docs():
 
 
 def test_every_route_documented_in_readme():
+    from familydesk import Assistant
     from familydesk.api import create_app
 
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    from familydesk import Assistant
-
-    app = create_app(assistant=Assistant(Settings()), settings=Settings())
-    for route in app.routes:
-        path = getattr(route, "path", "")
-        if path.startswith("/api") or path == "/healthz":
-            assert path.split("{")[0] in readme, path
-            assert route.endpoint.__doc__, f"{path} has no docstring"
+    paths = create_app(assistant=Assistant(Settings()), settings=Settings()).openapi()["paths"]
+    api = [p for p in paths if p.startswith("/api") or p == "/healthz"]
+    assert len(api) >= 10  # the spec really lists the routes (included routers are not in app.routes)
+    for path, operations in paths.items():
+        if path not in api:
+            continue
+        assert path.split("{")[0] in readme, path
+        for method, op in operations.items():
+            assert op.get("description"), f"{method.upper()} {path} has no docstring"
 
 
 def _imports(module: str) -> set[str]:

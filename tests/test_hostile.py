@@ -16,8 +16,8 @@ from .conftest import LiveServer, free_port
 
 
 @pytest.fixture(scope="module")
-def fuzz_server(assistant):
-    with LiveServer(create_app(assistant, Settings(rate_limit=0)), free_port()) as server:
+def fuzz_server(assistant, settings):
+    with LiveServer(create_app(assistant, settings), free_port()) as server:
         yield server
 
 

@@ -3,6 +3,7 @@ only; domain errors map to HTTP status in one handler; a client error is never a
 """
 from __future__ import annotations
 
+import hmac
 import logging
 import threading
 import time
@@ -24,6 +25,7 @@ from .text import clean_input
 log = logging.getLogger(__name__)
 MAX_QUESTION = 1000
 MAX_BODY = 64 * 1024
+SEARCH_BUDGET = 10  # /api/search may be called this many times more often than /api/ask
 
 
 # ---- schemas -----------------------------------------------------------------------------
@@ -140,6 +142,40 @@ def documents(assistant: AssistantDep) -> list[dict]:
     return assistant.documents()
 
 
+# ---- admin: a bearer token, refused outright when none is configured ----------------------------
+def require_admin(request: Request) -> None:
+    """401 without the right `Authorization: Bearer …`; 403 when FAMILYDESK_ADMIN_TOKEN is not set."""
+    token = request.app.state.settings.admin_token
+    if token is None or not token.get_secret_value():
+        raise AdminRefused(403, "admin endpoints are off: set FAMILYDESK_ADMIN_TOKEN to use them")
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.get_secret_value().encode()):
+        raise AdminRefused(401, "admin endpoints need Authorization: Bearer <FAMILYDESK_ADMIN_TOKEN>")
+
+
+class AdminRefused(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+admin = APIRouter(prefix="/api/admin", dependencies=[Depends(require_admin)])
+
+
+@admin.post("/reindex", summary="Rebuild the index from index/ (admin)")
+async def reindex(assistant: AssistantDep) -> dict:
+    """Re-read the sources and switch to a rebuilt index atomically; only changed clauses are embedded."""
+    await run_in_threadpool(assistant.load)
+    return {"index": assistant.sync_report, "clauses": len(assistant.corpus.clauses),
+            "seconds": round(assistant.load_seconds or 0, 2)}
+
+
+@admin.get("/report", summary="Unanswered questions and feedback (admin)")
+async def report(assistant: AssistantDep, limit: Annotated[int, Query(ge=1, le=200)] = 20) -> dict:
+    """The most frequent unanswered questions (redacted) and the 👍/👎 counts: what the knowledge base lacks."""
+    return await run_in_threadpool(assistant.report, limit)
+
+
 def _warm_up(assistant: Assistant) -> None:
     """One search before the first visitor, so the first question is as fast as the rest (the vector
     index and the query path load lazily)."""
@@ -165,8 +201,12 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
                   description="Answers about the fertility-support policies of 北京, 包头 and 赣州, "
                               "quoted and cited clause by clause from the official documents.")
     app.state.assistant = assistant
+    app.state.settings = settings
     app.state.limiter = RateLimiter(settings.rate_limit)
+    # search-as-you-type in the staff console sends a request per pause in typing: a larger budget
+    app.state.search_limiter = RateLimiter(settings.rate_limit * SEARCH_BUDGET)
     app.include_router(router)
+    app.include_router(admin)
     if settings.telegram_webhook_secret:  # the Telegram bot's webhook (familydesk telegram --webhook)
         from .telegram_bot import webhook_router
         app.include_router(webhook_router(assistant, settings))
@@ -190,11 +230,17 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
             return JSONResponse({"detail": f"request body over {MAX_BODY // 1024} KB"}, status_code=413)
         if request.url.path.startswith("/api/"):
             client = request.client.host if request.client else "?"
-            wait = app.state.limiter.check(client)
+            limiter = app.state.search_limiter if request.url.path == "/api/search" else app.state.limiter
+            wait = limiter.check(client)
             if wait is not None:
                 return JSONResponse({"detail": f"too many requests: the limit is {settings.rate_limit} per minute"},
                                     status_code=429, headers={"Retry-After": str(wait)})
         return await call_next(request)
+
+    @app.exception_handler(AdminRefused)
+    async def admin_refused(request: Request, exc: AdminRefused) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=headers)
 
     @app.exception_handler(FamilydeskError)
     async def domain_error(request: Request, exc: FamilydeskError) -> JSONResponse:

@@ -22,7 +22,9 @@ from .corpus import Corpus, add_document, load_corpus
 from .embeddings import make_embeddings
 from .errors import BadRequest, FamilydeskError, Unavailable
 from .models import Answer, Citation
+from .feedback import FeedbackStore
 from .privacy import redact
+from .querylog import QueryLog, database_path
 from .query import QueryReader
 from .retrieval import ClauseRetriever, HybridIndex
 from .settings import Settings, get_settings
@@ -77,6 +79,7 @@ class Assistant:
                 self.chain = (RunnableLambda(self._read)
                               | RunnableLambda(lambda x: (x, self.index.search(x, k=10)))
                               | RunnableLambda(lambda x: self.answerer(*x)))
+            self.querylog = QueryLog(database_path(s.database_url, s.data_dir), s.log_retention_days)
             self.embedding_fingerprint = fingerprint
             self.ready = True
             self.load_seconds = time.perf_counter() - t
@@ -118,14 +121,23 @@ class Assistant:
         question = (question or "").strip()
         if not question:
             raise BadRequest("the question is empty")
+        started = time.perf_counter()
         answer = self.chain.invoke({"question": question, "region": region})
-        self._log(answer, question)
+        self._log(answer, question, started)
         return answer
 
-    def _log(self, answer, question: str) -> None:
+    def _log(self, answer, question: str, started: float) -> None:
+        """One log line and one query-log row per question, both without personal data."""
         log.info("ask lang=%s region=%s abstained=%s reason=%s mode=%s fallback=%s q=%r", answer.language,
                  answer.region, answer.abstained, answer.reason, answer.mode, answer.fallback_reason,
                  redact(question)[:200])
+        self.querylog.record(question, answer, time.perf_counter() - started)
+
+    def report(self, limit: int = 20) -> dict:
+        """What the knowledge base lacks: the most frequent unanswered questions, and the feedback."""
+        out = self.querylog.report(limit)
+        out["feedback"] = FeedbackStore(self.settings.data_dir / "feedback.sqlite3").counts()
+        return out
 
     def ask_stream(self, question: str, region: str | None = None) -> Iterator[dict]:
         """The answer as events for streaming channels, in this order:
@@ -144,6 +156,7 @@ class Assistant:
         question = (question or "").strip()
         if not question:
             raise BadRequest("the question is empty")
+        started = time.perf_counter()
         if self.llm:
             x = self._read_llm({"question": question, "region": region})
             events = self.llm.stream(x["q"], self._search_llm(x), x["budget"])
@@ -152,7 +165,7 @@ class Assistant:
             events = answer_events(self.answerer(q, self.index.search(q, k=10)))
         for event in events:
             if event["type"] == "answer":
-                self._log(event["answer"], question)
+                self._log(event["answer"], question, started)
             yield event
 
     def search(self, query: str, region: str | None = None, k: int = 10) -> list[Citation]:

@@ -158,6 +158,21 @@ def telegram(webhook: bool) -> None:
 
 
 @main.command()
+@click.option("--limit", default=20, show_default=True, help="How many unanswered questions to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def report(limit: int, as_json: bool) -> None:
+    """List the most frequent unanswered questions (redacted) and the feedback counts."""
+    data = _run(lambda: _assistant(progress=False).report(limit))
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{data['questions']} questions logged, {data['abstained']} not answered; "
+               f"feedback 👍 {data['feedback'].get('up', 0)} 👎 {data['feedback'].get('down', 0)}")
+    for row in data["unanswered"]:
+        click.echo(f"{row['count']:>5}  {row['reason'] or '':<18} {row['region'] or '-':<4} {row['question']}")
+
+
+@main.command()
 @click.option("--markdown", is_flag=True, help="Print the settings table as Markdown.")
 def settings(markdown: bool) -> None:
     """Show every FAMILYDESK_* setting and its current value."""

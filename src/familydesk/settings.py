@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(20.0, description="Seconds the model may take for one question before the extractive answer is given.")
     llm_rewrite: bool = Field(False, description="Ask the model for Chinese search terms for English questions before retrieval "
                                                  "(lexical side; the glossary stays the fallback).")
+    admin_token: SecretStr | None = Field(None, description="Bearer token for /api/admin/* (reindex, report); unset = admin endpoints refuse (403).")
+    database_url: str | None = Field(None, description="Query log database, `sqlite:////path/queries.sqlite3` (one file shared by replicas); "
+                                                       "default `<data_dir>/queries.sqlite3`.")
+    log_retention_days: int = Field(90, description="Query-log rows older than this many days are deleted (0 keeps them).")
     # -- further settings go above this line (then run `make docs`) --
 
     @field_validator("embedding")
