@@ -1,0 +1,94 @@
+"""Scale-out: two `familydesk serve` replicas starting together on one Chroma server build the
+index once and both answer; 600 mixed questions at concurrency 8 come back without an error."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import yaml
+
+from familydesk.settings import PROJECT_ROOT
+
+from .conftest import free_port
+from .test_durability import _start_chroma
+
+
+def _serve(port: int, env: dict, log: Path) -> subprocess.Popen:
+    exe = Path(sys.executable).parent / "familydesk"
+    proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], env={**os.environ, **env},
+                            stdout=subprocess.DEVNULL, stderr=log.open("w"))  # a file: a pipe would fill and block
+    proc.log = log
+    return proc
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"replica exited: {proc.log.read_text()[-2000:]}")
+        try:
+            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("replica never became healthy")
+
+
+def test_two_replicas_share_one_chroma_server(tmp_path):
+    chroma_port = free_port()
+    chroma = _start_chroma(tmp_path / "chroma", chroma_port)
+    env = {"FAMILYDESK_CHROMA_URL": f"http://127.0.0.1:{chroma_port}", "FAMILYDESK_RATE_LIMIT": "0",
+           "FAMILYDESK_DATA_DIR": str(tmp_path / "data")}
+    ports = [free_port(), free_port()]
+    replicas = [_serve(p, env, tmp_path / f"replica-{p}.log") for p in ports]  # started together: they race for the build
+    try:
+        urls = [f"http://127.0.0.1:{p}" for p in ports]
+        for url, proc in zip(urls, replicas):
+            _wait_healthy(url, proc)
+        health = [httpx.get(u + "/healthz").json() for u in urls]
+        assert health[0]["vectors"] == health[1]["vectors"] > 400
+        import chromadb
+
+        client = chromadb.HttpClient(host="127.0.0.1", port=chroma_port)
+        names = sorted(c.name for c in client.list_collections())
+        built = [n for n in names if n.rsplit("-", 1)[-1].isdigit()]
+        assert len(built) == 1, names  # one index, built once; no half-built leftovers, no lock left
+        assert not any(n.endswith("-lock") for n in names)
+        questions = [json.loads(line)["q"] for line in
+                     (PROJECT_ROOT / "tests" / "data" / "dev_questions.jsonl").read_text(encoding="utf-8").splitlines()]
+        work = (questions * 5)[:600]
+
+        def ask(i_q):
+            i, q = i_q
+            r = httpx.post(urls[i % 2] + "/api/ask", json={"question": q}, timeout=60)
+            return r.status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(ask, enumerate(work)))
+        assert codes.count(200) == 600
+    finally:
+        for proc in replicas:
+            proc.terminate()
+            proc.wait(timeout=20)
+        chroma.terminate()
+        chroma.wait(timeout=20)
+
+
+def test_compose_file_describes_the_deployment():
+    compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    assert {"chroma", "index", "api", "telegram"} <= set(services)
+    assert "/api/v2/heartbeat" in " ".join(services["chroma"]["healthcheck"]["test"])
+    for name in ("index", "api", "telegram"):
+        assert "FAMILYDESK_CHROMA_URL=http://chroma:8000" in services[name]["environment"], name
+    assert services["api"]["depends_on"]["index"]["condition"] == "service_completed_successfully"
+    assert "llm" in services and services["llm"]["profiles"] == ["llm"]
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert "python:3.11-slim" in dockerfile and "USER familydesk" in dockerfile and "HEALTHCHECK" in dockerfile
