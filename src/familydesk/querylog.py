@@ -54,15 +54,18 @@ class QueryLog:
         self.path, self.retention_days = Path(path), retention_days
         self._lock = threading.Lock()
         self._writes = 0
-        self._ready = False
+        self._con: sqlite3.Connection | None = None
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=10)
-        if not self._ready:
+        """One connection, opened on first use and shared under the lock (WAL: readers never wait)."""
+        if self._con is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            con = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=NORMAL")
             con.executescript(_SCHEMA)
-            self._ready = True
-        return con
+            self._con = con
+        return self._con
 
     def record(self, question: str, answer: Answer, latency_s: float) -> None:
         """Log one answered (or abstained) question; a storage failure never fails the answer."""
@@ -78,7 +81,6 @@ class QueryLog:
                     self._writes += 1
                     if self._writes % PURGE_EVERY == 1:
                         self._purge(con)
-                con.close()
         except sqlite3.Error as e:
             log.warning("query log write failed: %s", type(e).__name__)
 
@@ -94,7 +96,6 @@ class QueryLog:
             con = self._connect()
             with con:
                 n = self._purge(con)
-            con.close()
         return n
 
     def report(self, limit: int = 20) -> dict:
@@ -107,7 +108,6 @@ class QueryLog:
                 "GROUP BY question, reason ORDER BY n DESC, MAX(created) DESC LIMIT ?", (limit,)).fetchall()
             totals = con.execute("SELECT COUNT(*), SUM(abstained), AVG(latency_ms) FROM queries").fetchone()
             reasons = con.execute("SELECT COALESCE(reason, 'answered'), COUNT(*) FROM queries GROUP BY 1").fetchall()
-            con.close()
         return {
             "questions": totals[0] or 0, "abstained": int(totals[1] or 0),
             "mean_latency_ms": round(totals[2] or 0.0, 1),
