@@ -71,11 +71,14 @@ def test_search_clause_documents_health(live):
 def test_rate_limit_429(assistant):
     settings = Settings(rate_limit=3)
     with LiveServer(create_app(assistant, settings), free_port()) as server:
-        codes = [httpx.get(server.url + "/api/search", params={"q": "产假"}).status_code for _ in range(5)]
+        codes = [httpx.post(server.url + "/api/ask", json={"question": "产假"}).status_code for _ in range(5)]
         assert codes[:3] == [200, 200, 200] and codes[3] == 429
-        r = httpx.get(server.url + "/api/search", params={"q": "产假"})
+        r = httpx.get(server.url + "/api/documents")
         assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
         assert httpx.get(server.url + "/healthz").status_code == 200  # health is never limited
+        # search-as-you-type has ten times the budget, counted apart
+        codes = [httpx.get(server.url + "/api/search", params={"q": "产假"}).status_code for _ in range(31)]
+        assert codes[:30] == [200] * 30 and codes[30] == 429
 
 
 def test_personal_data_not_logged(live, caplog):

@@ -7,10 +7,10 @@ from pathlib import Path
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings as hsettings
+from hypothesis import HealthCheck
+from hypothesis import settings as hsettings
 
 from familydesk.api import create_app
-from familydesk.settings import Settings
 
 from .conftest import LiveServer, free_port
 

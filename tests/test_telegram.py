@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from familydesk.models import Answer
-from familydesk.telegram_bot import (LIMIT, Texts, build_application, split_message, tg_len, webhook_router)
+from familydesk.telegram_bot import LIMIT, Texts, build_application, split_message, tg_len, webhook_router
 
 from .fake_bot_api import BOT_USERNAME, FakeBotAPI
 

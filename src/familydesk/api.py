@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import threading
-import time
-from collections import defaultdict, deque
 from contextlib import asynccontextmanager
 from typing import Annotated
 
@@ -19,6 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from .assistant import Assistant
 from .errors import FamilydeskError
+from .models import Citation
+from .ratelimit import SlidingWindow
 from .settings import Settings, get_settings
 from .text import clean_input
 
@@ -44,22 +43,7 @@ class AskRequest(BaseModel):
         return v
 
 
-class CitationPublic(BaseModel):
-    id: str
-    doc_id: str
-    title: str
-    doc_number: str | None
-    issuer: str
-    date: str
-    region: str
-    clause: str
-    section: str
-    text: str
-    quote: str
-    reference: str
-    responsible_units: str
-    authority: str
-    score: float
+CitationPublic = Citation  # the domain dataclass is the response schema
 
 
 class AnswerPublic(BaseModel):
@@ -85,30 +69,7 @@ def get_assistant(request: Request) -> Assistant:
 AssistantDep = Annotated[Assistant, Depends(get_assistant)]
 
 
-class RateLimiter:
-    """A sliding one-minute window per client address; 0 turns it off."""
-
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._hits: dict[str, deque] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def check(self, client: str) -> int | None:
-        """None when allowed, else the seconds to wait."""
-        if self.per_minute <= 0:
-            return None
-        now = time.monotonic()
-        with self._lock:
-            q = self._hits[client]
-            while q and now - q[0] > 60:
-                q.popleft()
-            if len(q) >= self.per_minute:
-                return int(60 - (now - q[0])) + 1
-            q.append(now)
-            if len(self._hits) > 10000:  # forget idle clients
-                for key in [k for k, v in self._hits.items() if not v]:
-                    del self._hits[key]
-        return None
+RateLimiter = SlidingWindow  # per client address
 
 
 # ---- routes ------------------------------------------------------------------------------

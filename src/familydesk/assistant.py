@@ -21,11 +21,11 @@ from .answer_llm import LLMAnswerer, answer_events
 from .corpus import Corpus, add_document, load_corpus
 from .embeddings import make_embeddings
 from .errors import BadRequest, FamilydeskError, Unavailable
-from .models import Answer, Citation
 from .feedback import FeedbackStore
+from .models import Answer, Citation
 from .privacy import redact
-from .querylog import QueryLog, database_path
 from .query import QueryReader
+from .querylog import QueryLog, database_path
 from .retrieval import ClauseRetriever, HybridIndex
 from .settings import Settings, get_settings
 from .store import ClauseStore, make_client

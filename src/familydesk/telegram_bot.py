@@ -14,7 +14,6 @@ import json
 import logging
 import re
 import secrets
-import threading
 import time
 import traceback
 from collections import deque
@@ -24,16 +23,35 @@ from pathlib import Path
 from typing import NamedTuple
 
 from fastapi import APIRouter, Request, Response
-from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message,
-                      MessageEntity, ReplyParameters, Update)
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    MessageEntity,
+    ReplyParameters,
+    Update,
+)
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import TelegramError
-from telegram.ext import (AIORateLimiter, Application, CallbackQueryHandler, CommandHandler, ContextTypes, Defaults,
-                          MessageHandler, PersistenceInput, PicklePersistence, filters)
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    PersistenceInput,
+    PicklePersistence,
+    filters,
+)
 
 from .assistant import Assistant
 from .errors import BadRequest
 from .models import Answer
+from .ratelimit import SlidingWindow
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -130,18 +148,23 @@ class Limited(NamedTuple):
 
 
 class UserLimit:
-    """A sliding one-minute window of questions per user; 0 turns it off."""
+    """Questions per user per minute (a sliding window); 0 turns it off. The first refusal in a
+    window is flagged so the bot says so once, then stays quiet."""
 
     def __init__(self, per_minute: int) -> None:
         self.per_minute = per_minute
-        self._hits: dict[int, deque] = {}
+        self._window = SlidingWindow(per_minute)
         self._warned: set[int] = set()
-        self._lock = threading.Lock()
 
     def check(self, user: int) -> Limited | None:
         """None when the question may go ahead, else how long to wait."""
-        if self.per_minute <= 0:
+        wait = self._window.check(user)
+        if wait is None:
+            self._warned.discard(user)
             return None
+        first = user not in self._warned
+        self._warned.add(user)
+        return Limited(wait, first)
         now = time.monotonic()
         with self._lock:
             hits = self._hits.setdefault(user, deque())
