@@ -56,3 +56,23 @@ def test_help_is_complete_and_documented():
         assert option in r.stdout
     doc = (PROJECT_ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     assert familydesk_cli("help-doc").stdout == doc, "docs/cli.md is stale: run `make docs`"
+
+
+def test_ingest_command_is_idempotent(tmp_path):
+    import shutil
+
+    index = tmp_path / "index"
+    shutil.copytree(PROJECT_ROOT / "index", index, ignore=shutil.ignore_patterns(".chroma"))
+    doc = tmp_path / "notice.txt"
+    doc.write_text("关于测试的通知\n\n一、发放育儿补贴。对三孩家庭每年发放育儿补贴。〔责任单位：市财政局〕\n", encoding="utf-8")
+    env = {"FAMILYDESK_INDEX_DIR": str(index), "FAMILYDESK_CHROMA_DIR": str(tmp_path / "chroma")}
+    args = ("ingest", str(doc), "--city", "Ganzhou", "--title", "关于测试的通知", "--date", "2026-01-01")
+    first = familydesk_cli(*args, env=env)
+    assert first.returncode == 0, first.stderr
+    report = json.loads(first.stdout.strip().splitlines()[-1])
+    assert report["changed"] and report["clauses"] == 1 and report["document"] == "notice"
+    again = json.loads(familydesk_cli(*args, env=env).stdout.strip().splitlines()[-1])
+    assert not again["changed"] and again["index"] == {"added": 0, "updated": 0, "deleted": 0,
+                                                       "total": again["index"]["total"]}
+    r = familydesk_cli("ingest", str(doc), "--city", "杭州", "--title", "x", env=env)
+    assert r.returncode == 1 and "北京" in r.stderr

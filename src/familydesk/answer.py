@@ -212,7 +212,8 @@ class ExtractiveAnswerer:
             scored.append((score, -i, s))
         with_figure = [x for x in scored if x[0] > 0 and _figures(x[2], units)] if units else []
         best = max(with_figure or scored)[2]
-        topic = next((t for t in sorted(terms, key=len, reverse=True) if t in best), "")
+        # name the topic in the question's own words when the sentence uses them (产假, not 生育假)
+        topic = next((t for t in sorted(terms, key=lambda t: (t in q.text, len(t)), reverse=True) if t in best), "")
         key, figures = "", []
         if with_figure:
             phrases = [p for p in split_phrases(best) if _figures(p, units)]

@@ -24,7 +24,7 @@ from .errors import BadRequest, FamilydeskError, Unavailable
 from .feedback import FeedbackStore
 from .models import Answer, Citation
 from .privacy import redact
-from .query import QueryReader
+from .query import Places, QueryReader
 from .querylog import QueryLog, database_path
 from .retrieval import ClauseRetriever, HybridIndex
 from .settings import Settings, get_settings
@@ -203,7 +203,8 @@ class Assistant:
     def ingest(self, path: Path, *, city: str, title: str, number: str | None = None, date: str = "",
                issuer: str = "", doc_id: str | None = None, progress: bool = False) -> dict:
         """Add (or replace) a document and re-index only what changed."""
-        city_name = QueryReader(self.settings.index_dir).places.normalise(city) if city else None
+        places = self.reader.places if self.ready else Places.load(self.settings.index_dir / "cities.json")
+        city_name = places.normalise(city) if city else None
         if not city_name:
             raise BadRequest(f"--city must be one of the covered cities, got {city!r}")
         doc, changed = add_document(self.settings.index_dir, Path(path), city=city_name, title=title,
