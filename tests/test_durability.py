@@ -114,3 +114,23 @@ def test_chroma_server_outage_503_then_recovery(tmp_path):
     finally:
         chroma.terminate()
         chroma.wait(timeout=20)
+
+
+def test_corrupted_or_missing_local_index_is_rebuilt(tmp_path, caplog):
+    import logging
+
+    caplog.set_level(logging.WARNING)
+    settings = Settings(chroma_dir=tmp_path / "chroma")
+    fresh = Assistant(settings).load()
+    assert "no index in" in caplog.text and fresh.sync_report["added"] > 400
+    del fresh
+    from familydesk.assistant import _release_chroma
+
+    _release_chroma(tmp_path / "chroma")
+    (tmp_path / "chroma" / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
+    caplog.clear()
+    again = Assistant(settings).load()
+    assert "cannot be read" in caplog.text and "rebuilding from the sources" in caplog.text
+    assert again.sync_report["added"] > 400
+    assert again.ask("包头三孩产假多少天").citations[0].clause == "（二）"
+    assert any(p.name.startswith("chroma.corrupt-") for p in tmp_path.iterdir())

@@ -62,9 +62,7 @@ class Assistant:
             self.store = None
             self.sync_report = {"added": 0, "updated": 0, "deleted": 0, "total": 0}
             if self.embeddings is not None:
-                client = make_client(s.chroma_url, s.chroma_path)
-                self.store = ClauseStore(client, self.embeddings, fingerprint, s.collection)
-                self.sync_report = self.store.sync(self.corpus.clauses, self._city_of(), progress=progress)
+                self.store, self.sync_report = self._open_store(fingerprint, progress)
                 self.embeddings.embed_query("warm up")  # load the model weights now, not on a user's question
             self.index = HybridIndex(self.corpus, self.reader.tokenizer, self.store, self.embeddings,
                                      s.dense_weight)
@@ -87,6 +85,27 @@ class Assistant:
                      len(self.corpus.documents), len(self.corpus.clauses), fingerprint, self.sync_report,
                      self.load_seconds)
             return self
+
+    def _open_store(self, fingerprint: str, progress: bool):
+        """Open (and sync) the vector store; an embedded store that cannot be read is moved aside and
+        rebuilt from the sources — the sources, not the store, are the knowledge base."""
+        s = self.settings
+        for attempt in (1, 2):
+            try:
+                if not s.chroma_url and not (s.chroma_path / "chroma.sqlite3").exists():
+                    log.warning("no index in %s: building it from the sources", s.chroma_path)
+                store = ClauseStore(make_client(s.chroma_url, s.chroma_path), self.embeddings, fingerprint,
+                                    s.collection)
+                return store, store.sync(self.corpus.clauses, self._city_of(), progress=progress)
+            except Exception as e:
+                if s.chroma_url or attempt == 2:
+                    raise
+                aside = s.chroma_path.with_name(f"{s.chroma_path.name}.corrupt-{int(time.time())}")
+                log.error("the index in %s cannot be read (%s: %s); moved it to %s and rebuilding from the sources",
+                          s.chroma_path, type(e).__name__, str(e)[:200], aside)
+                _release_chroma(s.chroma_path)
+                s.chroma_path.rename(aside)
+        raise AssertionError("unreachable")
 
     def _city_of(self) -> dict[str, str]:
         return {d.id: d.city for d in self.corpus.documents.values()}
@@ -223,6 +242,16 @@ class Assistant:
         return {"status": "ok", "documents": len(self.corpus.documents), "clauses": len(self.corpus.clauses),
                 "vectors": vectors, "embedding": self.embedding_fingerprint,
                 "load_seconds": round(self.load_seconds or 0, 2)}
+
+
+def _release_chroma(path: Path) -> None:
+    """Drop chromadb's cached client for a path so a fresh one can open the rebuilt store."""
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
+    except Exception:  # noqa: BLE001 - older/newer chromadb: nothing cached to drop
+        pass
 
 
 __all__ = ["Assistant", "FamilydeskError"]
