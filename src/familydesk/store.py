@@ -25,7 +25,7 @@ from .models import Clause
 log = logging.getLogger(__name__)
 BATCH = 64
 CITY_OVERSAMPLE = 4  # windows fetched per window wanted when a city filter applies
-OVERSAMPLE_FROM = 20000  # index size (windows) from which filtering in Python beats Chroma's where
+OVERSAMPLE_FROM = 5000  # index size (windows) from which filtering in Python beats Chroma's where
 
 
 def make_client(chroma_url: str | None, chroma_path):
