@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from .models import Clause, Document
-from .text import chinese_numeral_value, squeeze
+from .text import squeeze
 
 NUMERALS = "一二三四五六七八九十"
 
@@ -226,6 +226,3 @@ def align_repost(repost: ParsedDocument, official: ParsedDocument, min_overlap: 
 def parse_document(doc: Document, source: str) -> ParsedDocument:
     return parse_text(source, doc.id, every_paragraph=not doc.official)
 
-
-def numeral_value(clause: Clause) -> int | None:
-    return chinese_numeral_value(clause.numeral) if clause.numeral else None

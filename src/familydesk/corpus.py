@@ -46,14 +46,6 @@ class Corpus:
                 return c
         raise NotFound(f"no clause with id {clause_id!r}; ids look like 'baotou-2025-task-list:2'")
 
-    @property
-    def cities(self) -> list[str]:
-        return sorted({d.city for d in self.documents.values()}, key=_city_order)
-
-
-def _city_order(city: str) -> tuple[int, str]:
-    return ({"北京": 0, "包头": 1, "赣州": 2}.get(city, 9), city)
-
 
 def read_manifest(index_dir: Path) -> list[dict]:
     path = index_dir / MANIFEST
