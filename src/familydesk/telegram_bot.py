@@ -14,9 +14,7 @@ import json
 import logging
 import re
 import secrets
-import time
 import traceback
-from collections import deque
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,21 +163,6 @@ class UserLimit:
         first = user not in self._warned
         self._warned.add(user)
         return Limited(wait, first)
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits.setdefault(user, deque())
-            while hits and now - hits[0] > 60:
-                hits.popleft()
-            if len(hits) >= self.per_minute:
-                first = user not in self._warned
-                self._warned.add(user)
-                return Limited(int(60 - (now - hits[0])) + 1, first)
-            self._warned.discard(user)
-            hits.append(now)
-            if len(self._hits) > 10000:  # forget idle users
-                for key in [k for k, v in self._hits.items() if not v]:
-                    del self._hits[key]
-        return None
 
 
 @dataclass
