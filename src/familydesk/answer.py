@@ -244,7 +244,8 @@ class ExtractiveAnswerer:
             pick = self.pick(q, hit)
             cite = self.citation(hit.clause, hit.score, pick.sentence)
             city = T.city(lang, doc.city)
-            stated = not q.quantity or bool(pick.figures)
+            stated = (not q.needs_figure or bool(pick.figures)
+                      or any(w in pick.sentence for w in q.figure_words))
             if stated:
                 stated_any = True
                 if pick.key:

@@ -61,6 +61,8 @@ class Query:
     parent_of: dict[str, str] = field(default_factory=dict)  # 内蒙古 → 包头
     injection: bool = False
     quantity: str | None = None  # duration | money | percent | count | age | deadline
+    needs_figure: bool = False  # abstain when the answering sentence states no figure of that kind
+    figure_words: tuple[str, ...] = ()  # words that answer the figure question without a number (即申即享)
     groups: list[Group] = field(default_factory=list)
     unknown_words: list[str] = field(default_factory=list)  # English content words the glossary lacks
 
@@ -207,6 +209,8 @@ class QueryReader:
         self.quantity = [(kind, re.compile(spec["zh"]), re.compile(spec["en"], re.I), tuple(spec["units"]))
                          for kind, spec in rules["quantity"].items()]
         self.units = {kind: units for kind, _, _, units in self.quantity}
+        self.figure_required = set(rules.get("figure_required", self.units))
+        self.figure_words = {k: tuple(v) for k, v in rules.get("figure_words", {}).items()}
         self.injection = [re.compile(p, re.I) for p in rules["injection"]]
         corpus_terms = self.glossary.chinese_terms | {t for ts in self.colloquial.entries.values() for t in ts}
         self.tokenizer = tokenizer_factory(user_words=corpus_terms, stopwords=self.stop_zh)
@@ -223,6 +227,8 @@ class QueryReader:
         for kind, zh, en, _units in self.quantity:
             if (zh.search(text) if language == "zh" else en.search(text) or zh.search(text)):
                 q.quantity = kind
+                q.needs_figure = kind in self.figure_required
+                q.figure_words = self.figure_words.get(kind, ())
                 break
         # Chinese words of the question (also Chinese inside an English question: "the 青春志爱团")
         everyday, rest = self.colloquial.expand(text)

@@ -35,7 +35,7 @@ REPOST_DISCOUNT = 0.9
 DENSE_WINDOWS = 80
 CANDIDATES = 50
 COVERAGE_IN_RANK = 0.3  # share of the lexical part given to coverage when ranking
-UNKNOWN_WORD_WEIGHT = 0.75  # relative to the corpus's median word idf
+UNKNOWN_WORD_WEIGHT = 0.5  # relative to the corpus's median word idf
 
 
 @dataclass
