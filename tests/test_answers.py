@@ -117,3 +117,8 @@ def test_langchain_retriever_interface(assistant):
     assert docs and docs[0].metadata["clause_id"] == "baotou-2025-task-list:2"
     assert "男职工享受25天的护理假" in docs[0].page_content
     assert docs[0].metadata["score"] >= docs[-1].metadata["score"]
+
+
+def test_qualitative_answer_to_a_duration_question(assistant):
+    a = assistant.ask("How long does it take to get the maternity allowance paid in Baotou?")
+    assert not a.abstained and "即申即享" in a.answer

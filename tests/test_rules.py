@@ -135,3 +135,13 @@ def test_city_named_in_question_wins_over_region(reader):
     assert reader.read("how long is paternity leave in Baotou", region="北京").city == "包头"
     assert reader.read("产假多少天", region="北京").city == "北京"
     assert reader.read("北京和包头的产假", region="赣州").city == "赣州"  # two named: the selection filters
+
+
+def test_which_figure_questions_must_be_stated(reader):
+    assert reader.read("北京上幼儿园以后是不是不要钱了").quantity is None  # yes/no, not "how much"
+    assert reader.read("赣州有没有给生三胎的发钱").quantity is None
+    q = reader.read("包头早孕关爱服务什么时候普遍开展")
+    assert q.quantity == "deadline" and not q.needs_figure
+    q = reader.read("How long does it take to get the maternity allowance in Baotou?")
+    assert q.needs_figure and "即申即享" in q.figure_words
+    assert reader.read("北京育儿补贴每月发多少钱").needs_figure
