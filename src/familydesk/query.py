@@ -141,6 +141,32 @@ class ColloquialGlossary:
         return groups, self._pattern.sub(" ", text)
 
 
+class _Names:
+    """All aliases of a set of places as two precompiled patterns: Chinese by substring, English and
+    pinyin as whole words (so "anshan" is not found inside another word)."""
+
+    def __init__(self, names: dict[str, list[str]]) -> None:
+        self.place_of: dict[str, str] = {}
+        for place, aliases in names.items():
+            for a in [place, *aliases]:
+                self.place_of.setdefault(a if has_cjk(a) else a.lower(), place)
+        self.order = list(names)
+        zh = sorted((a for a in self.place_of if has_cjk(a)), key=len, reverse=True)
+        en = sorted((a for a in self.place_of if not has_cjk(a)), key=len, reverse=True)
+        self._zh = re.compile("|".join(map(re.escape, zh))) if zh else None
+        self._en = re.compile(r"(?<![a-z])(?:%s)(?![a-z])" % "|".join(map(re.escape, en))) if en else None
+
+    def find(self, text: str, lowered: str) -> list[str]:
+        found = set()
+        for pattern, haystack in ((self._zh, text), (self._en, lowered)):
+            if pattern is not None:
+                found |= {self.place_of[m.group(0)] for m in pattern.finditer(haystack)}
+        return [p for p in self.order if p in found]
+
+    def mask(self, text: str, lowered: str) -> tuple[str, str]:
+        return (self._zh.sub(" ", text) if self._zh else text, self._en.sub(" ", lowered) if self._en else lowered)
+
+
 class Places:
     """The cities the corpus covers and the places it does not, in Chinese, English and pinyin."""
 
@@ -148,36 +174,21 @@ class Places:
         self.covered: dict[str, list[str]] = data.get("covered", {})
         self.uncovered: dict[str, list[str]] = data.get("uncovered", {})
         self.parents: dict[str, dict] = data.get("parent_regions", {})
+        self._covered = _Names(self.covered)
+        self._others = _Names({**self.uncovered, **{p: info.get("aliases", []) for p, info in self.parents.items()}})
 
     @classmethod
     def load(cls, path: Path) -> "Places":
         return cls(json.loads(path.read_text(encoding="utf-8")))
 
-    @staticmethod
-    def _mentions(text: str, lowered: str, aliases: list[str]) -> bool:
-        for a in aliases:
-            if has_cjk(a):
-                if a in text:
-                    return True
-            elif re.search(rf"(?<![a-z]){re.escape(a.lower())}(?![a-z])", lowered):
-                return True
-        return False
-
     def find(self, text: str) -> tuple[list[str], list[str], dict[str, str]]:
+        """(covered cities named, other places named, parent region → its covered city)."""
         lowered = text.lower()
-        covered = [c for c, al in self.covered.items() if self._mentions(text, lowered, al + [c])]
-        # a covered city's name can contain an uncovered alias' characters; mask covered names first
-        masked, masked_lower = text, lowered
-        for c in covered:
-            for a in self.covered[c] + [c]:
-                masked = masked.replace(a, " ")
-                masked_lower = re.sub(rf"(?<![a-z]){re.escape(a.lower())}(?![a-z])", " ", masked_lower)
-        uncovered = [p for p, al in self.uncovered.items() if self._mentions(masked, masked_lower, al + [p])]
-        parent_of = {}
-        for p, info in self.parents.items():
-            if self._mentions(masked, masked_lower, info.get("aliases", []) + [p]):
-                uncovered.append(p)
-                parent_of[p] = info.get("covered_city", "")
+        covered = self._covered.find(text, lowered)
+        # a covered city's name can contain an uncovered alias' characters: mask covered names first
+        masked, masked_lower = self._covered.mask(text, lowered)
+        uncovered = self._others.find(masked, masked_lower)
+        parent_of = {p: self.parents[p].get("covered_city", "") for p in uncovered if p in self.parents}
         return covered, uncovered, parent_of
 
     def normalise(self, region: str | None) -> str | None:
