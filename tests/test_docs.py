@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import json
 
-import yaml
 
 from familydesk.settings import PROJECT_ROOT, Settings, settings_markdown
 
@@ -69,13 +68,6 @@ def test_sources_are_the_corpus_unchanged():
         return
     for path in shared.glob("*.txt"):
         assert (PROJECT_ROOT / "index" / "sources" / path.name).read_bytes() == path.read_bytes(), path.name
-
-
-def test_compose_file_names_services():
-    compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
-    assert {"api", "chroma"} <= set(compose["services"])
-    assert compose["services"]["chroma"]["image"].startswith("chromadb/chroma")
-    assert "FAMILYDESK_CHROMA_URL=http://chroma:8000" in compose["services"]["api"]["environment"]
 
 
 def test_every_module_has_a_docstring():

@@ -155,7 +155,7 @@ class Assistant:
     def report(self, limit: int = 20) -> dict:
         """What the knowledge base lacks: the most frequent unanswered questions, and the feedback."""
         out = self.querylog.report(limit)
-        out["feedback"] = FeedbackStore(self.settings.data_dir / "feedback.sqlite3").counts()
+        out["feedback"] = FeedbackStore.in_data_dir(self.settings.data_dir).counts()
         return out
 
     def ask_stream(self, question: str, region: str | None = None) -> Iterator[dict]:

@@ -56,6 +56,11 @@ class FeedbackStore:
         self._known: OrderedDict[str, dict] = OrderedDict()
         self._remember = remember
 
+    @classmethod
+    def in_data_dir(cls, data_dir: Path) -> "FeedbackStore":
+        """The store every channel and the report share: `<data_dir>/feedback.sqlite3`."""
+        return cls(Path(data_dir) / "feedback.sqlite3")
+
     def remember(self, question: str, answer: Answer) -> str:
         """Note what an answer was (no question text) and return its id for the page."""
         aid = answer_id(question, answer)

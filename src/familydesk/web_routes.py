@@ -163,7 +163,7 @@ def _page(name: str) -> HTMLResponse:
 
 def install(app: FastAPI, settings: Settings) -> None:
     """Add the pages, their assets, their texts and their API routes to the app."""
-    app.state.feedback = FeedbackStore(Path(settings.data_dir) / "feedback.sqlite3")
+    app.state.feedback = FeedbackStore.in_data_dir(settings.data_dir)
     texts_path = Path(settings.prompts_dir) / "web.json"
     app.include_router(router)
     app.mount("/static", StaticAssets(directory=WEB_DIR), name="static")
