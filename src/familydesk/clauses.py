@@ -15,14 +15,28 @@ from dataclasses import dataclass, field, replace
 from .models import Clause, Document
 from .text import squeeze
 
-NUMERALS = "一二三四五六七八九十"
+NUMERALS = "一二三四五六七八九十百零〇两"
+_N = NUMERALS
 
-# Heading grammar, most specific first. A line is matched after its Markdown marks are removed.
+# Heading grammar, most specific first (GB/T 9704-2012 and the 章/节/条 of rules). A line is matched
+# after its Markdown marks are removed. Position in the body decides the level, not this order.
 HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("rule", re.compile(r"^-{3,}$")),
-    ("clause", re.compile(rf"^[（(]\s*([{NUMERALS}]+)\s*[)）]\s*(.*)$", re.S)),
-    ("numbered", re.compile(rf"^([{NUMERALS}]+)\s*[、．.]\s*(.+)$", re.S)),
+    ("chapter", re.compile(rf"^第\s*([{_N}]+)\s*[编章]\s*(.*)$", re.S)),
+    ("part", re.compile(rf"^第\s*([{_N}]+)\s*节\s*(.*)$", re.S)),
+    ("article", re.compile(rf"^第\s*([{_N}]+)\s*条(?![例件款])\s*(.*)$", re.S)),
+    ("clause", re.compile(rf"^[（(]\s*([{_N}]+)\s*[)）]\s*(.*)$", re.S)),
+    ("numbered", re.compile(rf"^([{_N}]+)\s*[、．.]\s*(.+)$", re.S)),
+    ("sub", re.compile(r"^(\d{1,2})\s*(?:[.．、)）](?!\d)|\s(?![年月日]))\s*(\S.*)$", re.S)),
+    ("subsub", re.compile(r"^[（(]\s*(\d{1,2})\s*[)）]\s*(.*)$", re.S)),
+    ("circled", re.compile(r"^([\u2460-\u2473])\s*(.*)$", re.S)),
+    ("attachment", re.compile(r"^附\s*件\s*(\d{0,2})\s*[：:]?\s*(.{0,80})$", re.S)),
 )
+# Lines that close a document rather than belong to its last clause: an issuer alone, a date alone.
+ISSUER_LINE = re.compile(r"^[\u4e00-\u9fff（）()、\s]{2,60}(?:委员会|人民政府|政府|办公厅|办公室|厅|局|部|委|中心|管委会|院)"
+                         r"(?:[\s　]+[\u4e00-\u9fff（）()、]{2,40}(?:委员会|人民政府|政府|办公厅|办公室|厅|局|部|委|中心))*$")
+DATE_LINE = re.compile(r"^(?:\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{1,2}-\d{1,2})(?:印发)?$")
+NOTE_LINE = re.compile(r"^[（(](?:此件|联系人|此页)[^）)]{0,40}[）)]$")
 # A "numbered" line is a section heading when it is short and is not a sentence.
 SECTION_MAX_CHARS = 30
 # A paragraph that does not end like this was cut by a page break and continues below.
@@ -30,6 +44,8 @@ PARAGRAPH_END = tuple("。！？；!?;)）〕」”")
 OPENERS, CLOSERS = "（(〔[", "）)〕]"
 UNITS_MARKERS = (re.compile(r"^\s*责任单位\s*[：:]\s*"), re.compile(r"负责"))
 HEADING_TITLE_MAX = 24
+QUESTION_END = ("？", "?")
+_LINK = re.compile(r"!?\[([^\]]*)\]\(<?[^)>]*>?\)")
 
 
 @dataclass
@@ -37,10 +53,11 @@ class _Paragraph:
     text: str
     start: int
     end: int
-    kind: str = "body"  # body | section | clause | numbered | rule
+    kind: str = "body"  # body | rule | chapter | part | article | clause | numbered | sub | subsub | circled | attachment | table | closing
     numeral: str = ""
     label: str = ""
     rest: str = ""
+    bold: bool = False
 
 
 @dataclass
@@ -53,6 +70,8 @@ class _Unit:
     end: int
     parts: list[str] = field(default_factory=list)
     units: str = ""
+    path: tuple[str, ...] = ()
+    parents: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,39 +80,57 @@ class ParsedDocument:
 
     preamble: str
     clauses: tuple[Clause, ...]
+    style: str = "outline"  # articles | outline | items | qa | paragraphs
+    warnings: tuple[str, ...] = ()
 
 
-def _strip_marks(line: str) -> str:
-    line = re.sub(r"^\s*#+\s*", "", line)
-    line = re.sub(r"^\*\*(.*)\*\*$", r"\1", line.strip())
-    return line.strip()
+def _strip_marks(line: str) -> tuple[str, bool]:
+    """Markdown out of a line: # marks, bold, links (their text stays), list bullets. Also says whether
+    the whole line was a heading mark-up (bold or #), a hint that it stands alone as a title."""
+    raw = line.strip()
+    line = _LINK.sub(r"\1", raw)
+    hashed = bool(re.match(r"^#+\s*", line))
+    line = re.sub(r"^#+\s*", "", line)
+    line = re.sub(r"^[*+-]\s+(?=\S)", "", line) if not re.match(r"^-{3,}$", line) else line
+    bold = bool(re.fullmatch(r"\*\*.*\*\*", line.strip())) or hashed
+    line = line.replace("**", "").replace("~~", "").replace("\u3000", " ")
+    return line.strip(), bold
 
 
-def _lines(source: str) -> list[tuple[str, int, int]]:
+def _lines(source: str) -> list[tuple[str, int, int, bool]]:
     out, pos = [], 0
     for raw in source.splitlines(keepends=True):
         start, pos = pos, pos + len(raw)
-        text = _strip_marks(raw.rstrip("\r\n"))
-        if text:
-            out.append((text, start, start + len(raw.rstrip("\r\n"))))
-        else:
-            out.append(("", start, start))
+        text, bold = _strip_marks(raw.rstrip("\r\n"))
+        out.append((text, start, start + len(raw.rstrip("\r\n")), bold) if text else ("", start, start, False))
     return out
 
 
 def _classify(text: str) -> tuple[str, re.Match[str] | None]:
+    if "|" in text:  # a table row (a page's metadata box, a 清单): text, never a heading
+        return ("rule", None) if re.fullmatch(r"[-|:\s]+", text) else ("table", None)
     for kind, pattern in HEADINGS:
         m = pattern.match(text)
         if m:
+            if kind == "attachment" and re.search(r"[。；]$", text):
+                continue
             return kind, m
+    if DATE_LINE.match(text) or ISSUER_LINE.match(text) or NOTE_LINE.match(text):
+        return "closing", None
     return "body", None
 
 
-def _paragraphs(source: str) -> list[_Paragraph]:
-    """Group lines into paragraphs, joining lines a page break cut mid-sentence."""
+def _label(kind: str, numeral: str) -> str:
+    return {"chapter": f"第{numeral}章", "part": f"第{numeral}节", "article": f"第{numeral}条",
+            "clause": f"（{numeral}）", "numbered": f"{numeral}、", "sub": f"{numeral}.",
+            "subsub": f"（{numeral}）", "circled": numeral}.get(kind, "")
+
+
+def _paragraphs(source: str, repair_breaks: bool = True) -> list[_Paragraph]:
+    """Group lines into paragraphs; with repair_breaks, join lines a page break cut mid-sentence."""
     paras: list[_Paragraph] = []
     open_para: _Paragraph | None = None  # a body paragraph still waiting for its sentence end
-    for text, start, end in _lines(source):
+    for text, start, end, bold in _lines(source):
         if not text:
             continue
         kind, m = _classify(text)
@@ -101,22 +138,40 @@ def _paragraphs(source: str) -> list[_Paragraph]:
             open_para.text += text
             open_para.end = end
         else:
-            para = _Paragraph(text=text, start=start, end=end, kind=kind)
-            paras.append(para)
+            paras.append(_Paragraph(text=text, start=start, end=end, kind=kind, bold=bold))
         last = paras[-1]
         is_open = last.kind in ("body", "clause") or (last.kind == "numbered" and "。" in last.text)
-        open_para = last if is_open and not last.text.rstrip().endswith(PARAGRAPH_END) else None
+        open_para = last if (repair_breaks and is_open and not last.bold
+                             and not last.text.rstrip().endswith(PARAGRAPH_END)) else None
     for para in paras:  # read the number only now: a page break may have extended the text
-        if para.kind in ("clause", "numbered"):
-            m = _classify(para.text)[1]
-            para.numeral, para.rest = m.group(1), m.group(2).strip()
+        m = _classify(para.text)[1]
+        if m is not None and para.kind in _LABELLED:
+            para.numeral = m.group(1)
+            para.rest = m.group(2).strip()
+            para.label = _label(para.kind, para.numeral)
     return paras
 
 
+_LABELLED = ("chapter", "part", "article", "clause", "numbered", "sub", "subsub", "circled")
+ARTICLES_MIN = 3
+
+
 def _vote(paras: list[_Paragraph]) -> str:
-    """Does "一、" open sections (bracketed clauses below them) or is it the clause itself?"""
-    bracketed = sum(p.kind == "clause" for p in paras)
-    return "sections" if bracketed else "items"
+    """The document's style, by counting line starts: articles (第X条), a Q&A page, sections 一、 over
+    bracketed clauses （一）, flat items 一、, or only Arabic items 1."""
+    count = {k: sum(p.kind == k for p in paras) for k in _LABELLED}
+    if count["article"] >= ARTICLES_MIN:
+        return "articles"
+    questions = [p for p in paras if p.kind == "numbered" and p.text.rstrip().endswith(QUESTION_END)]
+    if len(questions) >= 2 and len(questions) * 2 >= count["numbered"]:
+        return "qa"
+    if count["clause"]:
+        return "sections"
+    if count["numbered"]:
+        return "items"
+    if count["sub"] >= 2:
+        return "arabic"
+    return "paragraphs"
 
 
 def _split_units(text: str) -> tuple[str, str]:
@@ -140,44 +195,105 @@ def _split_units(text: str) -> tuple[str, str]:
 
 
 def _heading_of(text: str) -> str:
-    first = text.split("。", 1)[0]
-    return first if len(first) <= HEADING_TITLE_MAX and "。" in text else ""
+    first_line = text.split("\n", 1)[0]
+    first = first_line.split("。", 1)[0]
+    if "。" in first_line:
+        return first if len(first) <= HEADING_TITLE_MAX else ""
+    # a heading alone on its line ("（一）补贴对象" followed by its paragraphs)
+    return first_line if "\n" in text and len(first_line) <= HEADING_TITLE_MAX and not first_line.endswith(("，", "：", ":")) else ""
 
 
-def parse_text(source: str, doc_id: str, every_paragraph: bool = False) -> ParsedDocument:
+def parse_text(source: str, doc_id: str, every_paragraph: bool = False, repair_breaks: bool = True
+               ) -> ParsedDocument:
     """Parse one source text into its preamble and clauses (ids "<doc_id>:<ordinal>").
 
     every_paragraph: make each body paragraph its own unit, for texts (reposts) whose
     numbering cannot be trusted to say where a clause ends.
+    repair_breaks: join lines a page break cut mid-sentence (plain text from PDFs); off for
+    sources whose line breaks are real paragraphs (Markdown, HTML, Word).
     """
-    paras = _paragraphs(source)
+    paras = _paragraphs(source, repair_breaks)
     mode = _vote(paras)
+    # the level that makes a clause, and the levels above it that are context
+    clause_kinds = {"articles": ("article",), "qa": ("numbered",), "sections": ("clause",),
+                    "items": ("numbered",), "arabic": ("sub",), "paragraphs": ()}[mode]
+    context_kinds = {"articles": ("chapter", "part"), "qa": (), "sections": ("chapter", "part", "numbered"),
+                     "items": ("chapter", "part"), "arabic": ("chapter", "part", "numbered"),
+                     "paragraphs": ()}[mode]
     preamble: list[str] = []
     units: list[_Unit] = []
+    warnings: list[str] = []
     section = ""
+    context: dict[str, _Paragraph] = {}  # kind → the heading now open at that level
+    attachment = ""
     current: _Unit | None = None
+    body_started = False
+
+    def path_for(label: str) -> tuple[str, ...]:
+        path = [attachment] if attachment else []
+        if mode != "articles":
+            path += [context[k].label for k in ("numbered",) if k in context and k in context_kinds]
+        return tuple(path + ([label] if label else []))
+
+    def parents() -> tuple[str, ...]:
+        return tuple(squeeze(context[k].text) for k in ("chapter", "part", "numbered") if k in context)
+
     for p in paras:
         if p.kind == "rule":
             if units:  # a horizontal rule after the body starts the trailer (抄送, 印发)
                 break
             continue
-        is_section = p.kind == "numbered" and (
-            mode == "sections" or (len(p.text) <= SECTION_MAX_CHARS and "。" not in p.text))
-        if is_section:
-            section, current = squeeze(p.text), None
+        if p.kind == "attachment":
+            if units:
+                attachment = f"附件{p.numeral if p.numeral else ''}"
+                attachment = "附件" + (p.text[2:].strip(" ：:")[:1] if re.match(r"附件\s*\d", p.text) else "")
+                attachment = re.sub(r"\s", "", attachment)
+                context.clear()
+                section, current = "", None
+                continue
+            preamble.append(squeeze(p.text))
             continue
-        if p.kind == "clause" or p.kind == "numbered":
-            label = f"（{p.numeral}）" if p.kind == "clause" else f"{p.numeral}、"
-            current = _Unit(kind="clause" if p.kind == "clause" else "item", label=label,
-                            numeral=p.numeral, section=section, start=p.start, end=p.end,
-                            parts=[squeeze(p.rest)])
+        if p.kind == "closing":
+            if not units and not body_started:
+                preamble.append(squeeze(p.text))
+            continue  # an issuer or a date alone on its line closes the text; it belongs to no clause
+        if p.kind in context_kinds:
+            is_section = p.kind != "numbered" or mode in ("sections", "arabic") or (
+                len(p.text) <= SECTION_MAX_CHARS and "。" not in p.text)
+            if is_section:
+                if p.kind in ("chapter", "part"):
+                    context.pop("part", None)
+                    context.pop("numbered", None)
+                context[p.kind] = p
+                section, current = squeeze(p.text), None
+                body_started = True
+                continue
+        if mode == "items" and p.kind == "numbered" and not (len(p.text) <= SECTION_MAX_CHARS and "。" not in p.text):
+            pass  # an item
+        elif mode == "items" and p.kind == "numbered":
+            context["numbered"] = p
+            section, current = squeeze(p.text), None
+            body_started = True
+            continue
+        if p.kind in clause_kinds:
+            label = p.label
+            kind = {"article": "article", "clause": "clause"}.get(p.kind, "item")
+            current = _Unit(kind=kind, label=label, numeral=p.numeral, section=section, start=p.start, end=p.end,
+                            parts=[squeeze(p.rest)], path=path_for(label), parents=parents())
             units.append(current)
             current.units = _split_units(current.parts[0])[1]
+            body_started = True
             continue
-        # A body paragraph: preamble, continuation of the open clause, or a unit of its own.
+        if p.kind in _LABELLED and current is not None:  # a lower level: 项, 目 and their like stay in the clause
+            current.parts.append(squeeze(p.text))
+            current.end = p.end
+            continue
+        # A body paragraph (or a lower-level item with no clause open): preamble, continuation, or a unit.
         if not units and not section:
             preamble.append(squeeze(p.text))
             continue
+        if attachment and current is None and not section:
+            continue  # an attachment's loose text (a form, a list of files) is not a clause
         if every_paragraph:
             current = None
         if current is not None and (current.kind == "paragraph" or not current.units):
@@ -185,19 +301,29 @@ def parse_text(source: str, doc_id: str, every_paragraph: bool = False) -> Parse
             current.end = p.end
         else:
             current = _Unit(kind="paragraph", label="", numeral="", section=section,
-                            start=p.start, end=p.end, parts=[squeeze(p.text)])
+                            start=p.start, end=p.end, parts=[squeeze(p.text)], path=path_for(""),
+                            parents=parents())
             units.append(current)
         if current.kind != "paragraph":
             current.units = _split_units("\n".join(current.parts))[1]
     clauses = []
     for ordinal, u in enumerate(units, start=1):
-        text, responsible = _split_units("\n".join(u.parts))
+        text, responsible = _split_units("\n".join(x for x in u.parts if x))
         clauses.append(Clause(
             id=f"{doc_id}:{ordinal}", doc_id=doc_id, ordinal=ordinal, label=u.label,
             numeral=u.numeral, heading=_heading_of(text) if u.numeral else "", section=u.section,
             text=text, responsible_units=responsible, span=(u.start, u.end), kind=u.kind,
-            sha256=hashlib.sha256(text.encode()).hexdigest()[:16]))
-    return ParsedDocument(preamble="\n".join(preamble), clauses=tuple(clauses))
+            sha256=hashlib.sha256(text.encode()).hexdigest()[:16], path="".join(_spaced(u.path)),
+            parents=u.parents))
+    if not clauses:
+        warnings.append("no numbered clause found: the text is kept as unnumbered paragraphs")
+    return ParsedDocument(preamble="\n".join(preamble), clauses=tuple(clauses), style=mode,
+                          warnings=tuple(warnings))
+
+
+def _spaced(path: tuple[str, ...]) -> list[str]:
+    """附件1 二、（一）: a space only after the attachment marker."""
+    return [f"{p} " if p.startswith("附件") and i < len(path) - 1 else p for i, p in enumerate(path)]
 
 
 # ---- the repost: align each paragraph with the official clause it paraphrases ------------

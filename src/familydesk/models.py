@@ -45,6 +45,8 @@ class Clause:
     kind: str = "clause"  # clause | item | paragraph
     maps_to: str | None = None  # for a repost paragraph: the official clause it paraphrases
     sha256: str = ""
+    path: str = ""  # the numbering path as printed: "二、（三）", "第七条", "附件1 一、"; "" when unnumbered
+    parents: tuple[str, ...] = ()  # the headings above it, outermost first: ("第二章 补贴对象和标准",)
 
     @property
     def sentences(self) -> list[str]:
