@@ -21,7 +21,7 @@ _N = NUMERALS
 # Heading grammar, most specific first (GB/T 9704-2012 and the 章/节/条 of rules). A line is matched
 # after its Markdown marks are removed. Position in the body decides the level, not this order.
 HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("rule", re.compile(r"^-{3,}$")),
+    ("rule", re.compile(r"^(?:-{3,}|[*_](?:\s*[*_]){2,})$")),
     ("chapter", re.compile(rf"^第\s*([{_N}]+)\s*[编章]\s*(.*)$", re.S)),
     ("part", re.compile(rf"^第\s*([{_N}]+)\s*节\s*(.*)$", re.S)),
     ("article", re.compile(rf"^第\s*([{_N}]+)\s*条(?![例件款])\s*(.*)$", re.S)),
@@ -44,6 +44,8 @@ PARAGRAPH_END = tuple("。！？；!?;)）〕」”")
 OPENERS, CLOSERS = "（(〔[", "）)〕]"
 UNITS_MARKERS = (re.compile(r"^\s*责任单位\s*[：:]\s*"), re.compile(r"负责"))
 HEADING_TITLE_MAX = 24
+# the covering notice's own lines: addressees (各区卫生健康委：) and the order to implement
+NOTICE_LINE = re.compile(r"^各[^。]{1,80}[：:]$|现将.{0,60}印发给你们|现予印发|请认真(?:贯彻|组织|遵照)|请遵照执行|请参照执行")
 QUESTION_END = ("？", "?")
 _LINK = re.compile(r"!?\[([^\]]*)\]\(<?[^)>]*>?\)")
 
@@ -91,7 +93,8 @@ def _strip_marks(line: str) -> tuple[str, bool]:
     line = _LINK.sub(r"\1", raw)
     hashed = bool(re.match(r"^#+\s*", line))
     line = re.sub(r"^#+\s*", "", line)
-    line = re.sub(r"^[*+-]\s+(?=\S)", "", line) if not re.match(r"^-{3,}$", line) else line
+    if not re.fullmatch(r"[-*_](?:\s*[-*_]){2,}", line):
+        line = re.sub(r"^[*+-]\s+(?=\S)", "", line)
     bold = bool(re.fullmatch(r"\*\*.*\*\*", line.strip())) or hashed
     line = line.replace("**", "").replace("~~", "").replace("\u3000", " ")
     return line.strip(), bold
@@ -114,6 +117,8 @@ def _classify(text: str) -> tuple[str, re.Match[str] | None]:
         if m:
             if kind == "attachment" and re.search(r"[。；]$", text):
                 continue
+            if kind in ("chapter", "part") and (len(m.group(2)) > 20 or re.search(r"[，。；,]", m.group(2))):
+                return "body", None  # "第一章总则，明确了…" is a sentence about a chapter, not a heading
             return kind, m
     if DATE_LINE.match(text) or ISSUER_LINE.match(text) or NOTE_LINE.match(text):
         return "closing", None
@@ -232,7 +237,7 @@ def parse_text(source: str, doc_id: str, every_paragraph: bool = False, repair_b
     def path_for(label: str) -> tuple[str, ...]:
         path = [attachment] if attachment else []
         if mode != "articles":
-            path += [context[k].label for k in ("numbered",) if k in context and k in context_kinds]
+            path += [context["numbered"].label] if "numbered" in context else []
         return tuple(path + ([label] if label else []))
 
     def parents() -> tuple[str, ...]:
@@ -268,6 +273,24 @@ def parse_text(source: str, doc_id: str, every_paragraph: bool = False, repair_b
                 section, current = squeeze(p.text), None
                 body_started = True
                 continue
+        if p.kind == "body" and p.bold and len(p.text) <= SECTION_MAX_CHARS and not p.text.endswith(PARAGRAPH_END) \
+                and (units or body_started or mode == "paragraphs"):
+            context.pop("numbered", None)  # an unnumbered heading in bold: a section of its own
+            section, current = squeeze(p.text), None
+            body_started = True
+            continue
+        if mode == "paragraphs" and p.kind in ("body", "table"):
+            text = squeeze(p.text)
+            if NOTICE_LINE.search(text) or (not units and not body_started and len(text) < 15):
+                preamble.append(text)
+                continue
+            if len(text) < 15 and not text.endswith(PARAGRAPH_END):
+                section, current = text, None
+                continue
+            current = _Unit(kind="paragraph", label="", numeral="", section=section, start=p.start, end=p.end,
+                            parts=[text], path=path_for(""), parents=parents())
+            units.append(current)
+            continue
         if mode == "items" and p.kind == "numbered" and not (len(p.text) <= SECTION_MAX_CHARS and "。" not in p.text):
             pass  # an item
         elif mode == "items" and p.kind == "numbered":
