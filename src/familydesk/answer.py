@@ -137,7 +137,15 @@ class Texts:
         self.data = json.loads((prompts_dir / "answers.json").read_text(encoding="utf-8"))
 
     def __call__(self, lang: str, name: str, **kw) -> str:
-        return self.data[lang][name].format(**kw)
+        return self.data[lang][name].format(**{"covered": self.covered(lang), **kw})
+
+    def covered(self, lang: str) -> str:
+        """The covered regions, named from the knowledge base (set by the assistant when it loads)."""
+        names = [self.city(lang, c) for c in getattr(self, "regions", [])]
+        if len(names) > 8:
+            more = len(names) - 8
+            names = names[:8] + [f"等{more}个地区" if lang == "zh" else f"{more} more"]
+        return ("、" if lang == "zh" else ", ").join(names)
 
     @property
     def constants(self) -> str:
@@ -150,18 +158,45 @@ class Texts:
     def city(self, lang: str, city: str) -> str:
         return self.data["en"]["city"].get(city, city) if lang == "en" else city
 
+    def level(self, lang: str, level: str) -> str:
+        return self.data[lang].get("levels", {}).get(level, level)
+
     def unit_en(self, unit: str) -> str:
         return self.data["en"]["units"].get(unit, unit)
 
-    def reference(self, clause: Clause, title: str, number: str | None) -> str:
+    def reference(self, clause: Clause, title: str, number: str | None, path_style: bool = False,
+                  quote: str = "") -> str:
         r = self.data["reference"]
         num = r["number"].format(number=number) if number else ""
+        if path_style:  # the whole numbering path as printed: 《…》第七条第（一）项, 《…》二、（三）1.
+            where = clause.path + _item_of(clause, quote)
+            return r["path"].format(title=title, number=num, path=where) if where else \
+                r["closing"].format(title=title, number=num)
         if clause.kind == "paragraph":
             key = "paragraph" if clause.section else "closing"
         else:
             key = clause.kind
         return r[key].format(title=title, number=num, label=clause.label, numeral=clause.numeral,
                              section=clause.section)
+
+
+_ITEM = re.compile(r"^(?:[（(]\s*([一二三四五六七八九十]+)\s*[)）]|(\d{1,2})\s*[.．、]|[（(]\s*(\d{1,2})\s*[)）])")
+
+
+def _item_of(clause: Clause, quote: str) -> str:
+    """The 项 / 目 inside a clause that holds the quote: 第（一）项 of an article, 1. of an outline item."""
+    if not quote or quote not in clause.text:
+        return ""
+    start = clause.text.index(quote)
+    line = clause.text[clause.text.rfind("\n", 0, start) + 1:]
+    if not line or line.startswith(quote) and clause.text.startswith(line):
+        return ""
+    m = _ITEM.match(line)
+    if not m:
+        return ""
+    if m.group(1):
+        return f"第（{m.group(1)}）项" if clause.kind == "article" else f"（{m.group(1)}）"
+    return f"{m.group(2)}." if m.group(2) else f"（{m.group(3)}）"
 
 
 @dataclass
@@ -184,12 +219,17 @@ class ExtractiveAnswerer:
     # ---- citations -----------------------------------------------------------------------
     def citation(self, clause: Clause, score: float = 0.0, quote: str = "") -> Citation:
         doc = self.corpus.documents[clause.doc_id]
+        # the label as printed; an unnumbered paragraph under a numbered section is cited by the section
+        label = clause.label or (clause.path.split()[-1] if clause.path else "")
         return Citation(id=clause.id, doc_id=doc.id, title=doc.title, doc_number=doc.number,
-                        issuer=doc.issuer, date=doc.date, region=doc.city, clause=clause.label,
+                        issuer=doc.issuer, date=doc.date, region=doc.city, clause=label,
                         section=clause.section, text=clause.text, quote=quote,
-                        reference=self.texts.reference(clause, doc.title, doc.number),
+                        reference=self.texts.reference(clause, doc.title, doc.number,
+                                                       path_style=doc.format != "txt" or doc.kind != "rule"
+                                                       or clause.kind == "article", quote=quote),
                         responsible_units=clause.responsible_units, authority=doc.authority,
-                        score=round(float(score), 4))
+                        score=round(float(score), 4), region_level=doc.level, path=clause.path,
+                        kind=doc.kind, effective=doc.effective)
 
     # ---- sentence choice -----------------------------------------------------------------
     def pick(self, q: Query, hit: Hit) -> Pick:
@@ -230,11 +270,22 @@ class ExtractiveAnswerer:
             place = "、".join(q.uncovered) if lang == "zh" else ", ".join(q.uncovered)
             text = T(lang, "uncovered_city", place=place)
             if q.parent_of:
-                text += T(lang, "uncovered_parent")
+                sep = "、" if lang == "zh" else ", "
+                for p, children in q.parent_of.items():
+                    text += T(lang, "uncovered_parent", place=T.city(lang, p),
+                              children=sep.join(T.city(lang, c) for c in children))
             return Answer(text, True, None, [], lang, "uncovered_city")
+        # a place's own documents first, then its province's, then the nation's: the first that has a
+        # relevant clause answers (and says "not stated" when that clause states no figure)
+        pool, tier = hits, None
+        if len(q.scope) > 1:
+            for region in q.scope:
+                if any(self._city(h) == region and h.relevance >= self.min_relevance for h in hits):
+                    pool, tier = [h for h in hits if self._city(h) == region], region
+                    break
         # answer only from clauses that rank near the top and are relevant enough on their own
-        relevant = [h for h in hits if h.score >= CITY_SHARE * hits[0].score and h.relevance >= self.min_relevance] \
-            if hits else []
+        relevant = [h for h in pool if h.score >= CITY_SHARE * pool[0].score and h.relevance >= self.min_relevance] \
+            if pool else []
         if not relevant:
             return Answer(T(lang, "no_match"), True, q.city, [], lang, "no_match")
         chosen = self._cities(q, relevant)
@@ -262,6 +313,10 @@ class ExtractiveAnswerer:
             citations.append(cite)
         if len(chosen) > 1:
             parts.insert(0, T(lang, "multi_city_intro"))
+        asked = q.place or q.city
+        if tier and asked and tier != asked:  # the answer comes from the province or the nation
+            parts.insert(0, T(lang, "from_parent", place=T.city(lang, asked), region=T.city(lang, tier),
+                              level=T.level(lang, self._level(chosen[0]))))
         # the rest of the relevant clauses follow as further citations (best first)
         shown = {c.id for c in citations}
         citations += [self.citation(h.clause, h.score) for h in hits if h.clause.id not in shown][:5]
@@ -274,6 +329,12 @@ class ExtractiveAnswerer:
         region = q.city or (self.corpus.documents[chosen[0].clause.doc_id].city if len(chosen) == 1 else None)
         reason = None if stated_any else "figure_not_stated"
         return Answer(text, not stated_any, region, citations, lang, reason)
+
+    def _city(self, h: Hit) -> str:
+        return self.corpus.documents[h.clause.doc_id].city
+
+    def _level(self, h: Hit) -> str:
+        return self.corpus.documents[h.clause.doc_id].level
 
     def _cities(self, q: Query, hits: list[Hit]) -> list[Hit]:
         """The best clause, plus the best of each other city when the question names no city."""

@@ -25,6 +25,9 @@ from .feedback import FeedbackStore
 from .models import Answer, Citation
 from .privacy import redact
 from .query import Places, QueryReader
+
+if False:  # typing only
+    from .ingest import Overrides  # noqa: F401
 from .querylog import QueryLog, database_path
 from .retrieval import ClauseRetriever, HybridIndex
 from .settings import Settings, get_settings
@@ -32,6 +35,7 @@ from .store import ClauseStore, make_client
 
 log = logging.getLogger(__name__)
 MAX_K = 50
+SEARCH_K = 30  # clauses the answerer sees: enough for a city's own clause to show under its province's
 
 
 class Assistant:
@@ -42,6 +46,7 @@ class Assistant:
         self.settings = settings or get_settings()
         self._embeddings_override = (embeddings, embedding_fingerprint) if embeddings is not None else None
         self._lock = threading.Lock()
+        self._ingest_lock = threading.Lock()  # one writer of index/ at a time
         self.ready = False
         self.corpus: Corpus | None = None
         self.load_seconds: float | None = None
@@ -53,8 +58,9 @@ class Assistant:
             t = time.perf_counter()
             s = self.settings
             self.corpus = load_corpus(s.index_dir)
-            self.reader = QueryReader(s.index_dir)
+            self.reader = QueryReader(s.index_dir, places=Places.from_documents(self.corpus.documents.values()))
             self.texts = Texts(s.prompts_dir)
+            self.texts.regions = list(self.reader.places.covered)
             if self._embeddings_override:
                 self.embeddings, fingerprint = self._embeddings_override
             else:
@@ -75,7 +81,7 @@ class Assistant:
                               | RunnableLambda(lambda x: self.llm(x["q"], x["hits"], x["budget"])))
             else:
                 self.chain = (RunnableLambda(self._read)
-                              | RunnableLambda(lambda x: (x, self.index.search(x, k=10)))
+                              | RunnableLambda(lambda x: (x, self.index.search(x, k=SEARCH_K)))
                               | RunnableLambda(lambda x: self.answerer(*x)))
             self.querylog = QueryLog(database_path(s.database_url, s.data_dir), s.log_retention_days)
             self.embedding_fingerprint = fingerprint
@@ -181,7 +187,7 @@ class Assistant:
             events = self.llm.stream(x["q"], self._search_llm(x), x["budget"])
         else:
             q = self._read({"question": question, "region": region})
-            events = answer_events(self.answerer(q, self.index.search(q, k=10)))
+            events = answer_events(self.answerer(q, self.index.search(q, k=SEARCH_K)))
         for event in events:
             if event["type"] == "answer":
                 self._log(event["answer"], question, started)
@@ -209,28 +215,66 @@ class Assistant:
             parsed = self.corpus.parsed[doc.id]
             out.append({
                 "id": doc.id, "title": doc.title, "issuer": doc.issuer, "number": doc.number, "date": doc.date,
-                "region": doc.city, "authority": doc.authority, "repost_of": doc.repost_of,
-                "preamble": parsed.preamble,
-                "clauses": [{"id": c.id, "clause": c.label, "heading": c.heading, "section": c.section,
-                             "kind": c.kind, "maps_to": c.maps_to} for c in parsed.clauses]})
+                "region": doc.city, "region_level": doc.level, "region_code": doc.region_code, "kind": doc.kind,
+                "effective": doc.effective, "supersedes": list(doc.supersedes), "repealed_by": doc.repealed_by,
+                "current": doc.current, "authority": doc.authority, "repost_of": doc.repost_of,
+                "style": parsed.style, "preamble": parsed.preamble,
+                "clauses": [{"id": c.id, "clause": c.label, "path": c.path, "heading": c.heading,
+                             "section": c.section, "parents": list(c.parents), "kind": c.kind, "maps_to": c.maps_to}
+                            for c in parsed.clauses]})
+        levels = {"全国": 0, "省级": 1, "地级": 2, "县级": 3}
+        out.sort(key=lambda d: (levels.get(d["region_level"], 2), d["region"], d["date"] or "", d["id"]))
         return out
 
     @property
     def cities(self) -> list[str]:
         return list(self.reader.places.covered) if self.ready else []
 
-    def ingest(self, path: Path, *, city: str, title: str, number: str | None = None, date: str = "",
-               issuer: str = "", doc_id: str | None = None, progress: bool = False) -> dict:
-        """Add (or replace) a document and re-index only what changed."""
-        places = self.reader.places if self.ready else Places.load(self.settings.index_dir / "cities.json")
-        city_name = places.normalise(city) if city else None
-        if not city_name:
-            raise BadRequest(f"--city must be one of the covered cities, got {city!r}")
-        doc, changed = add_document(self.settings.index_dir, Path(path), city=city_name, title=title,
-                                    number=number, date=date, issuer=issuer, doc_id=doc_id)
-        self.load(progress=progress)
-        n = len(self.corpus.parsed[doc.id].clauses)
-        return {"document": doc.id, "changed": changed, "clauses": n, "index": self.sync_report}
+    def prepare(self, path: Path, overrides: "Overrides | None" = None):
+        """Read and understand a file without adding it: what `ingest` would record."""
+        from .ingest import prepare
+
+        return prepare(Path(path), overrides, index_dir=self.settings.index_dir)
+
+    def ingest(self, path: Path, overrides: "Overrides | None" = None, *, progress: bool = False) -> dict:
+        """Add (or replace) one document; the rebuilt index goes live at once and only what changed
+        is embedded. Returns what was detected and assumed, and whether anything changed."""
+        reports = self.ingest_many([Path(path)], overrides, progress=progress)
+        if reports[0].get("refused"):
+            raise BadRequest(reports[0]["refused"])
+        return reports[0]
+
+    def ingest_many(self, paths: list[Path], overrides: "Overrides | None" = None, *, progress: bool = False,
+                    on_file=None) -> list[dict]:
+        """Add many documents, re-indexing once at the end; a file that cannot be added is reported
+        with the reason (`refused`) and the others go on."""
+        from .ingest import commit, prepare
+
+        reports, changed = [], False
+        with self._ingest_lock:
+            for path in paths:
+                try:
+                    prepared = prepare(path, overrides, index_dir=self.settings.index_dir)
+                    changed |= commit(self.settings.index_dir, prepared)
+                    reports.append({"file": str(path), **prepared.report(), "changed": changed})
+                except FamilydeskError as e:
+                    reports.append({"file": str(path), "refused": str(e)})
+                if on_file:
+                    on_file(path)
+            if changed or not self.ready:
+                self.load(progress=progress)
+        for r in reports:
+            r["index"] = self.sync_report
+        return reports
+
+    def delete_document(self, doc_id: str) -> dict:
+        """Remove a document and its clauses; the index without it goes live at once."""
+        from .corpus import remove_document
+
+        with self._ingest_lock:
+            entry = remove_document(self.settings.index_dir, doc_id)
+            self.load()
+        return {"deleted": entry["id"], "title": entry.get("title"), "index": self.sync_report}
 
     def health(self) -> dict:
         if not self.ready:

@@ -32,8 +32,8 @@ def _run(fn):
 @click.version_option(package_name="familydesk")
 @click.pass_context
 def main(ctx: click.Context) -> None:
-    """Answers about the fertility-support policies of 北京, 包头 and 赣州, quoted and cited from the
-    official documents. Settings come from FAMILYDESK_* environment variables (`familydesk settings`)."""
+    """Answers about Chinese fertility-support policies, quoted and cited from the official documents
+    of the knowledge base (`familydesk ingest` adds any region's). Settings come from FAMILYDESK_* environment variables (`familydesk settings`)."""
     from pydantic import ValidationError
 
     try:
@@ -62,7 +62,7 @@ def serve(host: str | None, port: int | None) -> None:
 
 @main.command()
 @click.argument("question")
-@click.option("--region", default=None, help="Limit to one city: 北京/包头/赣州 (or Beijing/Baotou/Ganzhou).")
+@click.option("--region", default=None, help="Limit to one region (a covered city or province, in Chinese or English, e.g. 包头 / Baotou).")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON reply instead of text.")
 def ask(question: str, region: str | None, as_json: bool) -> None:
     """Answer QUESTION from the documents, with the quoted clause and its citation."""
@@ -89,18 +89,94 @@ def search(query: str, region: str | None, k: int) -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--city", required=True, help="City the document applies to (北京/包头/赣州).")
-@click.option("--title", required=True, help="The document's title, as printed.")
-@click.option("--number", default=None, help="Document number, e.g. 包府办发〔2025〕49号.")
-@click.option("--date", default="", help="Date issued, YYYY-MM-DD.")
-@click.option("--issuer", default="", help="Issuing office.")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--region", "--city", "region", default=None,
+              help="Where it applies: 全国, a province, city or county, with or without 省/市/区 (detected when omitted).")
+@click.option("--title", default=None, help="The document's title, as printed (detected when omitted).")
+@click.option("--number", default=None, help="Document number (文号), e.g. 包府办发〔2025〕49号.")
+@click.option("--date", default=None, help="Date issued, YYYY-MM-DD.")
+@click.option("--issuer", default=None, help="Issuing office.")
+@click.option("--kind", type=click.Choice(["rule", "guide", "interpretation"]), default=None,
+              help="rule (政策规章), guide (办事指南) or interpretation (官方解读); detected when omitted.")
+@click.option("--effective", default=None, help="Date it takes effect, YYYY-MM-DD (read from 自…起施行 when omitted).")
+@click.option("--supersedes", multiple=True, help="Id of a document this one repeals or replaces (repeatable).")
 @click.option("--id", "doc_id", default=None, help="Document id (default: from the file name).")
-def ingest(path: Path, city: str, title: str, number: str | None, date: str, issuer: str, doc_id: str | None) -> None:
-    """Add a document to the knowledge base (idempotent: an unchanged text does nothing)."""
-    report = _run(lambda: Assistant(get_settings()).ingest(path, city=city, title=title, number=number, date=date,
-                                                           issuer=issuer, doc_id=doc_id, progress=True))
-    click.echo(json.dumps(report, ensure_ascii=False))
+@click.option("--dry-run", is_flag=True, help="Show what would be detected; change nothing.")
+def ingest(path: Path, region, title, number, date, issuer, kind, effective, supersedes, doc_id, dry_run) -> None:
+    """Add a document (.txt .md .html .docx .pdf), or every supported file in a folder, to the knowledge base.
+
+    Prints what it detected (title, number, issuer, date, region, level, kind, clause count, warnings) and
+    what it assumed; flags override any of it. Re-ingesting an unchanged file does nothing."""
+    from .ingest import Overrides, files_in
+
+    o = Overrides(region=region, title=title, number=number, date=date, issuer=issuer, kind=kind,
+                  effective=effective, supersedes=list(supersedes), doc_id=doc_id)
+    a = Assistant(get_settings())
+    if path.is_dir():
+        if title or number or doc_id:
+            raise click.UsageError("--title, --number and --id describe one file; give a file, not a folder")
+        files, skipped = files_in(path)
+        if not files:
+            raise click.ClickException(f"no supported file in {path} (.txt .md .html .docx .pdf)")
+    else:
+        files, skipped = [path], []
+    if dry_run:
+        reports = []
+        for f in files:
+            try:
+                reports.append({"file": str(f), **a.prepare(f, o).report()})
+            except FamilydeskError as e:
+                reports.append({"file": str(f), "refused": str(e)})
+    else:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(files), unit="file", desc="ingest", disable=len(files) < 2 or not sys.stderr.isatty())
+        reports = _run(lambda: a.ingest_many(files, o, progress=True, on_file=lambda _f: bar.update()))
+        bar.close()
+    reports += [{"file": str(f), "refused": why} for f, why in skipped]
+    if len(reports) == 1 and not path.is_dir():
+        r = reports[0]
+        if r.get("refused"):
+            raise click.ClickException(r["refused"])
+        click.echo(_detected(r))
+        return
+    click.echo(_table(reports))
+
+
+def _detected(r: dict) -> str:
+    """One document's report: what was detected, then what was assumed, then warnings."""
+    lines = [f"{'would add' if 'changed' not in r else ('added' if r['changed'] else 'unchanged')}: {r['id']}",
+             f"  title     {r['title']}", f"  number    {r['number'] or '-'}", f"  issuer    {r['issuer'] or '-'}",
+             f"  date      {r['date'] or '-'}" + (f"   effective {r['effective']}" if r.get("effective") else ""),
+             f"  region    {r['region']} ({r['level']})", f"  kind      {r['kind']}",
+             f"  clauses   {r['clauses']} ({r['numbered_clauses']} numbered, {r['style']})"]
+    if r.get("supersedes"):
+        lines.append(f"  repeals   {', '.join(r['supersedes'])}")
+    lines += [f"  assumed   {a}" for a in r.get("assumed", [])]
+    lines += [f"  warning   {w}" for w in r.get("warnings", [])]
+    return "\n".join(lines)
+
+
+def _table(reports: list[dict]) -> str:
+    """The batch summary: one row per document, then every refused file with its reason."""
+    rows = [("document", "region", "level", "kind", "clauses", "warnings")]
+    for r in reports:
+        if not r.get("refused"):
+            rows.append((f"{Path(r['file']).name} → {r['id']}", r["region"], r["level"], r["kind"],
+                         str(r["clauses"]), str(len(r.get("warnings", [])) + len(r.get("assumed", [])))))
+    width = [max(_w(row[i]) for row in rows) for i in range(len(rows[0]))]
+    out = ["  ".join(c + " " * (width[i] - _w(c)) for i, c in enumerate(row)) for row in rows]
+    refused = [r for r in reports if r.get("refused")]
+    out.append(f"\n{len(rows) - 1} added or unchanged, {len(refused)} refused")
+    out += [f"refused {Path(r['file']).name}: {r['refused']}" for r in refused]
+    return "\n".join(out)
+
+
+def _w(text: str) -> int:
+    """Display width: a Chinese character takes two columns."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 @main.command()

@@ -12,12 +12,14 @@ import shutil
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from .clauses import ParsedDocument, align_repost, parse_document
+from .clauses import ParsedDocument, align_repost, parse_text
 from .errors import BadRequest, NotFound
 from .models import Clause, Document
 
 MANIFEST = "manifest.json"
-FIELDS = ("id", "file", "title", "issuer", "number", "date", "city", "authority", "repost_of")
+FIELDS = ("id", "file", "title", "issuer", "number", "date", "city", "authority", "repost_of", "region_code", "level",
+          "kind", "effective", "supersedes", "repealed_by", "format")
+REPAIR_BREAKS = ("txt", "pdf")  # formats whose line breaks may be page breaks inside a sentence
 
 
 def sha256_text(text: str) -> str:
@@ -37,7 +39,8 @@ class Corpus:
         return [c for p in self.parsed.values() for c in p.clauses]
 
     def official_clauses(self) -> list[Clause]:
-        return [c for c in self.clauses if self.documents[c.doc_id].official]
+        """Clauses we may quote: official documents that no later document repealed."""
+        return [c for c in self.clauses if self.documents[c.doc_id].official and self.documents[c.doc_id].current]
 
     def clause(self, clause_id: str) -> Clause:
         doc_id, _, _ = clause_id.rpartition(":")
@@ -63,9 +66,14 @@ def load_corpus(index_dir: Path) -> Corpus:
         if not path.exists():
             raise NotFound(f"manifest lists {entry['file']} but {path} does not exist")
         text = path.read_text(encoding="utf-8")
-        doc = Document(**{k: entry.get(k) for k in FIELDS if k in entry}, sha256=sha256_text(text))
+        fields = {k: entry.get(k) for k in FIELDS if k in entry and entry.get(k) is not None}
+        fields["supersedes"] = tuple(fields.get("supersedes") or ())
+        fields.setdefault("number", None)
+        doc = Document(**fields, sha256=sha256_text(text))
         documents[doc.id], texts[doc.id] = doc, text
-    parsed = {doc_id: parse_document(doc, texts[doc_id]) for doc_id, doc in documents.items()}
+    parsed = {doc_id: parse_text(texts[doc_id], doc_id, every_paragraph=not doc.official,
+                                 repair_breaks=doc.format in REPAIR_BREAKS)
+              for doc_id, doc in documents.items()}
     for doc_id, doc in documents.items():
         if doc.repost_of and doc.repost_of in parsed:
             parsed[doc_id] = align_repost(parsed[doc_id], parsed[doc.repost_of])
@@ -77,6 +85,48 @@ def load_corpus(index_dir: Path) -> Corpus:
 def slug(text: str) -> str:
     s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return s or "document"
+
+
+def write_manifest(index_dir: Path, entries: list[dict]) -> None:
+    """Replace the manifest atomically (write a temporary file, then rename it over the old one)."""
+    tmp = index_dir / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps({"documents": entries}, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(index_dir / MANIFEST)
+
+
+def put_document(index_dir: Path, entry: dict, text: str) -> bool:
+    """Store a document's text under sources/ and its entry in the manifest; False when both are unchanged.
+    `entry` needs an id; its file is sources/<id>.txt."""
+    entries = read_manifest(index_dir)
+    entry = {**entry, "file": f"sources/{entry['id']}.txt"}
+    target = index_dir / entry["file"]
+    old = next((e for e in entries if e["id"] == entry["id"]), None)
+    if old == entry and target.exists() and target.read_text(encoding="utf-8") == text:
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)
+    write_manifest(index_dir, [e for e in entries if e["id"] != entry["id"]] + [entry])
+    return True
+
+
+def remove_document(index_dir: Path, doc_id: str) -> dict:
+    """Drop a document from the manifest (and its text from sources/); repeal links to it are cleared."""
+    entries = read_manifest(index_dir)
+    entry = next((e for e in entries if e["id"] == doc_id), None)
+    if entry is None:
+        raise NotFound(f"no document with id {doc_id!r}; GET /api/documents lists them")
+    rest = []
+    for e in entries:
+        if e["id"] == doc_id:
+            continue
+        if e.get("repealed_by") == doc_id:
+            e = {**e, "repealed_by": None}
+        rest.append(e)
+    write_manifest(index_dir, rest)
+    (index_dir / entry["file"]).unlink(missing_ok=True)
+    return entry
 
 
 def add_document(index_dir: Path, path: Path, *, city: str, title: str, number: str | None = None,

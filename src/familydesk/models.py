@@ -22,10 +22,21 @@ class Document:
     authority: str = "official"  # official | repost
     repost_of: str | None = None
     sha256: str = ""
+    region_code: str = ""  # division code of `city` (000000 = 全国)
+    level: str = ""  # 全国 | 省级 | 地级 | 县级
+    kind: str = "rule"  # rule (政策规章) | guide (办事指南) | interpretation (官方解读)
+    effective: str = ""  # the date it takes effect, when printed (自…起施行)
+    supersedes: tuple[str, ...] = ()  # ids of documents it repeals or replaces
+    repealed_by: str | None = None  # set when a later document repeals it: never quoted as current
+    format: str = "txt"  # the format it came in: txt | md | html | docx | pdf
 
     @property
     def official(self) -> bool:
         return self.authority == "official"
+
+    @property
+    def current(self) -> bool:
+        return not self.repealed_by
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,10 @@ class Citation:
     responsible_units: str
     authority: str
     score: float
+    region_level: str = ""  # 全国 | 省级 | 地级 | 县级
+    path: str = ""  # the clause's numbering path as printed: 二、（三）, 第七条
+    kind: str = "rule"
+    effective: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -58,7 +58,9 @@ class Query:
     city: str | None
     cities: list[str] = field(default_factory=list)
     uncovered: list[str] = field(default_factory=list)  # places named that the corpus does not cover
-    parent_of: dict[str, str] = field(default_factory=dict)  # 内蒙古 → 包头
+    parent_of: dict[str, list[str]] = field(default_factory=dict)  # 内蒙古 → [包头]: covered regions inside a place named
+    scope: list[str] = field(default_factory=list)  # covered regions that answer, most specific first ([] = all)
+    place: str | None = None  # the place asked about when it has no document of its own (杭州 → 浙江省's)
     injection: bool = False
     quantity: str | None = None  # duration | money | percent | count | age | deadline
     needs_figure: bool = False  # abstain when the answering sentence states no figure of that kind
@@ -168,49 +170,112 @@ class _Names:
 
 
 class Places:
-    """The cities the corpus covers and the places it does not, in Chinese, English and pinyin."""
+    """The regions the knowledge base covers, placed in the national division hierarchy (全国 → 省级 →
+    地级 → 县级, from the division dataset in regions.py): which places a question names, which covered
+    regions answer for each (the place itself, then its province, then the nation)."""
 
-    def __init__(self, data: dict) -> None:
-        self.covered: dict[str, list[str]] = data.get("covered", {})
-        self.uncovered: dict[str, list[str]] = data.get("uncovered", {})
-        self.parents: dict[str, dict] = data.get("parent_regions", {})
-        self._covered = _Names(self.covered)
-        self._others = _Names({**self.uncovered, **{p: info.get("aliases", []) for p, info in self.parents.items()}})
+    def __init__(self, covered: dict[str, str], divisions=None) -> None:
+        from .regions import Divisions
+
+        self.divisions = divisions or Divisions.load()
+        self.code_of: dict[str, str] = dict(covered)  # covered region name (as in the manifest) → division code
+        self.name_of: dict[str, str] = {}  # division code → the first name it was recorded under
+        self.names_of: dict[str, list[str]] = {}  # division code → every name documents use for it
+        for name, code in covered.items():
+            self.name_of.setdefault(code, name)
+            self.names_of.setdefault(code, []).append(name)
+        self._scope_cache: dict[str, list[str]] = {}
+        self.covered: dict[str, list[str]] = {
+            name: _unique([name, *self.divisions.aliases(self.divisions.get(code))]) for name, code in covered.items()}
 
     @classmethod
-    def load(cls, path: Path) -> "Places":
-        return cls(json.loads(path.read_text(encoding="utf-8")))
+    def from_documents(cls, documents, divisions=None) -> "Places":
+        """The regions of a corpus's current documents; a document without a code is resolved by name."""
+        from .regions import Divisions
 
-    def find(self, text: str) -> tuple[list[str], list[str], dict[str, str]]:
-        """(covered cities named, other places named, parent region → its covered city)."""
-        lowered = text.lower()
-        covered = self._covered.find(text, lowered)
-        # a covered city's name can contain an uncovered alias' characters: mask covered names first
-        masked, masked_lower = self._covered.mask(text, lowered)
-        uncovered = self._others.find(masked, masked_lower)
-        parent_of = {p: self.parents[p].get("covered_city", "") for p in uncovered if p in self.parents}
-        return covered, uncovered, parent_of
+        divisions = divisions or Divisions.load()
+        covered: dict[str, str] = {}
+        for d in documents:
+            if d.city not in covered and d.current:
+                covered[d.city] = d.region_code or divisions.resolve(d.city).code
+        return cls(covered, divisions)
+
+    def scope(self, region) -> list[str]:
+        """Covered regions that answer for `region`, most specific first: itself, its province, 全国."""
+        return [n for r in self.divisions.chain(region) for n in self.names_of.get(r.code, [])]
+
+    def label(self, name: str) -> str:
+        """全国 / 省级 / 地级 / 县级 of a covered region."""
+        code = self.code_of.get(name)
+        return self.divisions.get(code).level if code else ""
+
+    def find(self, text: str) -> tuple[list[str], list[str], dict[str, str], dict[str, list[str]]]:
+        """(covered regions named, places named that have no document of their own, uncovered place →
+        the covered regions inside it, place → the covered regions that answer for it)."""
+        covered, uncovered, inside, scopes = [], [], {}, {}
+        for r in self.divisions.find(text):
+            if r.code in self.name_of:
+                name = self.name_of[r.code]
+                covered.append(name)
+                scopes[name] = self.scope(r)
+                self._scope_cache[name] = scopes[name]
+                continue
+            uncovered.append(r.short if r.level != "县级" else r.name)
+            scopes[uncovered[-1]] = self.scope(r)
+            children = [n for n, c in self.code_of.items()
+                        if any(a.code == r.code for a in self.divisions.chain(self.divisions.get(c))[1:])]
+            if children:
+                inside[uncovered[-1]] = children
+        return covered, uncovered, inside, scopes
 
     def normalise(self, region: str | None) -> str | None:
-        """'Baotou', 'baotou', '包头市' → '包头'; None/''/'全部'/'all' → None; unknown → BadRequest."""
+        """'Baotou', 'baotou', '包头市' → '包头'; None/''/'全部'/'all' → None; any other Chinese place → its
+        name (answered by its province's or the nation's documents); unknown → BadRequest."""
         if region is None or not region.strip() or region.strip().lower() in ("all", "全部", "any"):
             return None
         r = region.strip()
         for city, aliases in self.covered.items():
             if r == city or r in aliases or r.lower() in [a.lower() for a in aliases]:
                 return city
-        raise BadRequest(f"unknown region {region!r}: the documents cover {', '.join(self.covered)} "
-                         f"({', '.join(a for al in self.covered.values() for a in al if a.isascii())[:60]})")
+        try:
+            place = self.divisions.resolve(r)
+        except BadRequest as e:
+            raise BadRequest(f"unknown region {region!r}: the documents cover {', '.join(self.covered)}") from e
+        if place.code in self.name_of:
+            return self.name_of[place.code]
+        if not self.scope(place):
+            raise BadRequest(f"no document covers {place.name}: the documents cover {', '.join(self.covered)}")
+        return place.name
+
+    def scope_of_name(self, name: str) -> list[str]:
+        if name in self._scope_cache:
+            return self._scope_cache[name]
+        if name in self.code_of:
+            return self.scope(self.divisions.get(self.code_of[name]))
+        return self.scope(self.divisions.resolve(name))
+
+
+def _unique(items: list[str]) -> list[str]:
+    seen, out = set(), []
+    for i in items:
+        if i and i not in seen:
+            seen.add(i)
+            out.append(i)
+    return out
 
 
 class QueryReader:
     """Turns a question into a Query; all its rules come from files under index/."""
 
-    def __init__(self, index_dir: Path, tokenizer_factory=Tokenizer) -> None:
+    def __init__(self, index_dir: Path, tokenizer_factory=Tokenizer, places: "Places | None" = None) -> None:
         rules = json.loads((index_dir / "query_rules.json").read_text(encoding="utf-8"))
         self.glossary = Glossary.load(index_dir / "glossary.tsv")
         self.colloquial = ColloquialGlossary.load(index_dir / "glossary_zh.tsv")
-        self.places = Places.load(index_dir / "cities.json")
+        if places is None:
+            from .corpus import load_corpus
+
+            places = Places.from_documents(load_corpus(index_dir).documents.values())
+        self.places = places
         place_words = {a for al in self.places.covered.values() for a in al if has_cjk(a)}
         place_words |= set(self.places.covered)
         self.stop_zh = set(rules["stopwords_zh"]) | place_words
@@ -228,12 +293,24 @@ class QueryReader:
 
     def read(self, text: str, region: str | None = None) -> Query:
         city = self.places.normalise(region)
-        covered, uncovered, parent_of = self.places.find(text)
+        covered, uncovered, parent_of, scopes = self.places.find(text)
         language = "zh" if has_cjk(text) and len(_CJK_RUN.findall(text)) and _cjk_share(text) >= 0.3 else "en"
         if len(covered) == 1:  # a city the user names wins over a remembered selection (region)
             city = covered[0]
+        place = None
+        if not covered and len(uncovered) == 1 and scopes.get(uncovered[0]):
+            # a place with no document of its own: its province's or the nation's documents answer
+            place, city = uncovered[0], scopes[uncovered[0]][0]
+            uncovered = []
         q = Query(text=text, language=language, city=city, cities=covered,
-                  uncovered=[u for u in uncovered if not covered and not region], parent_of=parent_of)
+                  uncovered=[u for u in uncovered if not covered and not region], parent_of=parent_of, place=place)
+        if place:
+            q.scope = scopes[place]
+        elif city:
+            q.scope = self.places.scope_of_name(city) if city in self.places.code_of else scopes.get(city, [])
+            if city not in self.places.code_of:  # a region parameter naming an uncovered place
+                q.place, q.scope = city, self.places.scope_of_name(city)
+                q.city = q.scope[0] if q.scope else None
         q.injection = any(p.search(text) for p in self.injection)
         for kind, zh, en, _units in self.quantity:
             if (zh.search(text) if language == "zh" else en.search(text) or zh.search(text)):

@@ -32,6 +32,8 @@ from .text import nospace
 # and a paraphrase around 0.45-0.7: rescale that band to 0..1 so it can be fused with coverage.
 DENSE_FLOOR, DENSE_CEIL = 0.15, 0.60
 REPOST_DISCOUNT = 0.9
+# a rule outranks a guide or an interpretation that says the same thing
+KIND_WEIGHT = {"rule": 1.0, "guide": 0.92, "interpretation": 0.92}
 DENSE_WINDOWS = 80
 CANDIDATES = 50
 COVERAGE_IN_RANK = 0.3  # share of the lexical part given to coverage when ranking
@@ -64,11 +66,13 @@ class HybridIndex:
         self.bm25 = BM25([tokenizer(self._index_text(u)) for u in self.units])
         word_idfs = sorted(v for t, v in self.bm25.idf.items() if not t.startswith("§"))
         self.typical_idf = word_idfs[len(word_idfs) // 2] if word_idfs else 1.0  # the median word
-        self.weight = np.array([1.0 if u.id in self.official else REPOST_DISCOUNT for u in self.units],
+        self.weight = np.array([(1.0 if u.id in self.official else REPOST_DISCOUNT)
+                                * KIND_WEIGHT.get(corpus.documents[u.doc_id].kind, 1.0) for u in self.units],
                                dtype=np.float32)
         self.related: dict[str, list[str]] = {}  # official clause id → its text and its reposts'
         for u, tid in zip(self.units, self.target):
-            self.related.setdefault(tid, []).append(nospace(self._index_text(u)))
+            if tid in self.official or u.id in self.official:
+                self.related.setdefault(tid, []).append(nospace(self._index_text(u)))
         self._order: dict[str, int] = {}  # official clause id → position in the folded score array
         for tid in self.target:
             self._order.setdefault(tid, len(self._order))
@@ -82,15 +86,21 @@ class HybridIndex:
         words = self.tokenizer.words(term) or [term]
         return max(self.bm25.idf_of(w) for w in words)
 
-    def search(self, q: Query, k: int = 10, city: str | None = None) -> list[Hit]:
-        city = city if city is not None else q.city
+    def search(self, q: Query, k: int = 10, city: str | list[str] | None = None) -> list[Hit]:
+        """The best clauses for a question, within `city` (a region, or a list: the place and the regions
+        above it), else within the question's scope."""
+        if city is None:
+            city = q.scope or q.city
+        if isinstance(city, list) and len(city) == 1:
+            city = city[0]
         raw = np.zeros(len(self.units), np.float32)
         for g in q.groups:  # synonyms of one concept compete (max), concepts add up
             per_term = [self.bm25.scores(self.tokenizer(t)) for t in g.terms]
             raw += np.max(per_term, axis=0) if len(per_term) > 1 else per_term[0]
         raw *= self.weight
         if city:
-            raw = np.where(self._city_arr == city, raw, 0.0)
+            inside = np.isin(self._city_arr, city) if isinstance(city, list) else self._city_arr == city
+            raw = np.where(inside, raw, 0.0)
         # fold repost paragraphs onto their official clause: max per target
         folded = np.zeros(len(self._order), dtype=np.float32)
         np.maximum.at(folded, self._target_arr, raw)
