@@ -6,16 +6,17 @@ from __future__ import annotations
 import hmac
 import logging
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from .assistant import Assistant
-from .errors import FamilydeskError
+from .errors import BadRequest, FamilydeskError
 from .models import Citation
 from .ratelimit import SlidingWindow
 from .settings import Settings, get_settings
@@ -30,7 +31,7 @@ SEARCH_BUDGET = 10  # /api/search may be called this many times more often than 
 # ---- schemas -----------------------------------------------------------------------------
 class AskRequest(BaseModel):
     question: str = Field(..., description="The question, in Chinese or English (1–1,000 characters).")
-    region: str | None = Field(None, description="Limit to one city: 北京, 包头, 赣州 (or Beijing, Baotou, Ganzhou).")
+    region: str | None = Field(None, description="Limit to one region: a covered city or province, or any Chinese place (its province's and the nation's documents answer), in Chinese or English.")
 
     @field_validator("question")
     @classmethod
@@ -131,6 +132,43 @@ async def reindex(assistant: AssistantDep) -> dict:
             "seconds": round(assistant.load_seconds or 0, 2)}
 
 
+MAX_UPLOAD = 20 * 1024 * 1024  # a document upload; the 64 KB body limit is for questions
+
+
+@admin.post("/documents", summary="Add or replace a document (admin)")
+async def add_document(assistant: AssistantDep, file: UploadFile,
+                       region: Annotated[str | None, Form(description="全国, a province, city or county; detected when omitted")] = None,
+                       title: Annotated[str | None, Form()] = None, number: Annotated[str | None, Form()] = None,
+                       date: Annotated[str | None, Form()] = None, issuer: Annotated[str | None, Form()] = None,
+                       kind: Annotated[str | None, Form(description="rule | guide | interpretation")] = None,
+                       effective: Annotated[str | None, Form()] = None,
+                       supersedes: Annotated[str | None, Form(description="ids of documents it replaces, comma-separated")] = None,
+                       doc_id: Annotated[str | None, Form(alias="id")] = None) -> dict:
+    """Upload a .txt/.md/.html/.docx/.pdf file; returns what was detected and assumed. Re-uploading the same
+    file changes nothing; the rebuilt index goes live at once and questions in flight are answered."""
+    import tempfile
+
+    from .ingest import Overrides
+
+    name = Path(file.filename or "upload.txt").name
+    data = await file.read()
+    if len(data) > MAX_UPLOAD:
+        raise BadRequest(f"file over {MAX_UPLOAD // 2**20} MB")
+    o = Overrides(region=region, title=title, number=number, date=date, issuer=issuer, kind=kind,
+                  effective=effective, supersedes=[x.strip() for x in (supersedes or "").split(",") if x.strip()],
+                  doc_id=doc_id)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        return await run_in_threadpool(assistant.ingest, path, o)
+
+
+@admin.delete("/documents/{doc_id}", summary="Remove a document (admin)")
+async def delete_document(doc_id: str, assistant: AssistantDep) -> dict:
+    """Remove a document and its clauses from the knowledge base; the index without it goes live at once."""
+    return await run_in_threadpool(assistant.delete_document, doc_id)
+
+
 @admin.get("/report", summary="Unanswered questions and feedback (admin)")
 async def report(assistant: AssistantDep, limit: Annotated[int, Query(ge=1, le=200)] = 20) -> dict:
     """The most frequent unanswered questions (redacted) and the 👍/👎 counts: what the knowledge base lacks."""
@@ -159,8 +197,8 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
         yield
 
     app = FastAPI(title="familydesk", version="0.1.0", lifespan=lifespan,
-                  description="Answers about the fertility-support policies of 北京, 包头 and 赣州, "
-                              "quoted and cited clause by clause from the official documents.")
+                  description="Answers about Chinese fertility-support policies, quoted and cited clause by clause "
+                              "from the official documents of the knowledge base (GET /api/documents lists them).")
     app.state.assistant = assistant
     app.state.settings = settings
     app.state.limiter = RateLimiter(settings.rate_limit)
@@ -187,8 +225,9 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     @app.middleware("http")
     async def guard(request: Request, call_next):
         length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY:
-            return JSONResponse({"detail": f"request body over {MAX_BODY // 1024} KB"}, status_code=413)
+        limit = MAX_UPLOAD if request.url.path == "/api/admin/documents" else MAX_BODY
+        if length and length.isdigit() and int(length) > limit:
+            return JSONResponse({"detail": f"request body over {limit // 1024} KB"}, status_code=413)
         if request.url.path.startswith("/api/"):
             client = request.client.host if request.client else "?"
             limiter = app.state.search_limiter if request.url.path == "/api/search" else app.state.limiter

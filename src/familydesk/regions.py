@@ -42,20 +42,25 @@ _SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治�
              "矿区", "省", "市", "县", "区", "旗", "盟")
 # a county-level name found in free text by its full name must end like a division
 _COUNTY_ENDINGS = ("县", "区", "旗", "市")
+_MUNICIPALITIES = ("11", "12", "31", "50")  # 北京 天津 上海 重庆: their districts hang off the 省级 too
 
 # names the user may give for the whole country (resolve); the first three are also matched by find()
 _NATIONAL_ZH = ("全国", "中国", "国家", "中华人民共和国", "全国范围")
 _NATIONAL_EN = ("china", "nationwide", "national", "prc", "quanguo", "countrywide")
-_NATIONAL_FIND = ("全国", "中国", "china", "nationwide")
+_NATIONAL_FIND = ("全国", "china", "nationwide")  # not 中国: 发展中国家, 中国人民银行 ...
 
 # Aliases that are ordinary words: never an alias, never found in free text (resolve() still takes them when
-# they are asked for explicitly). Generic district names, and short names that are common words or sit
-# inside common phrases of policy questions (母婴安康, 平安顺产, 医保定点, 来宾, 开封后 ...).
+# asked for explicitly). Generic district names, and short names that are words of their own: 来宾 (guest),
+# 安康 (母婴安康), 开封 (unseal), 东方 (east), 阿里 (Alibaba).
 COMMON_WORDS = frozenset({
-    "城区", "郊区", "矿区", "东区", "西区", "新城区", "老城区",
-    "来宾", "安康", "安顺", "保定", "开封", "大同", "长治", "三明", "海口", "阿里", "兴安", "普洱", "白银",
-    "ali",
+    "城区", "郊区", "矿区", "东区", "西区", "新城区", "老城区", "解放区",
+    "来宾", "安康", "开封", "东方", "阿里",
+    "ali", "jian", "luan",  # one pinyin syllable each (剑/减, 乱): 吉安 and 六安 stay findable as "ji'an", "lu'an"
 })
+# Phrases that contain a place name but name no place: masked before free text is searched
+# (家长沙龙 is not 长沙, 医保定点 not 保定, 平安顺产 not 安顺).
+NOT_PLACES = ("家长沙龙", "医保定点", "确保定", "平安顺", "三明治", "长治久安", "孙中山", "中山大学", "中山医院",
+              "大理石", "哈密瓜", "普洱茶", "下海口")
 
 # pypinyin readings that are wrong for these place names
 _PINYIN_FIX = {"长治": "chang zhi", "朝阳": "chao yang", "漯河": "luo he", "阿勒泰": "a le tai",
@@ -147,7 +152,7 @@ def _fold(text: str) -> str:
 
 
 def _common(alias: str) -> bool:
-    return alias in COMMON_WORDS or (not _CJK.search(alias) and _latin_key(alias) in COMMON_WORDS)
+    return alias in COMMON_WORDS or alias.lower() in COMMON_WORDS
 
 
 def _tokens(text: str) -> list[str]:
@@ -282,7 +287,7 @@ class Divisions:
             return best[0]
         listed = ", ".join(f"{self.path(r)} ({r.code})" for r in best[:12])
         raise BadRequest(f"ambiguous region {shown!r}: {listed}; name the province or city too, "
-                         f"e.g. {self.chain(best[0])[-2].name}_{best[0].name}")
+                         f"e.g. {self.chain(best[0])[1].name}_{best[0].name}")
 
     def path(self, region: Region) -> str:
         """上海市普陀区, 浙江省舟山市普陀区: the names from the province down."""
@@ -317,7 +322,7 @@ class Divisions:
         if syl and not give_up_pinyin:
             joined = "".join(syl)
             forms.append(joined)
-            if len(syl) > 1:
+            if len(syl) > 1 and min(map(len, syl)) > 1:  # not "a ba": "a BA degree" is no 阿坝
                 forms.append(" ".join(syl))
             if "v" in joined:
                 forms.append(joined.replace("v", "u"))  # lvliang → luliang
@@ -329,8 +334,8 @@ class Divisions:
 
     @cached_property
     def _latin_forms(self) -> dict[str, list[str]]:
-        """code → Latin aliases of 全国, the provinces and the 地级 (counties: see _latin_counties)."""
-        upper = [r for r in self.by_code.values() if r.level in ("全国", "省级", "地级")]
+        """code → Latin aliases of 全国, the provinces, the 地级 and the 省直辖县级市 (counties: _latin_counties)."""
+        upper = [r for r in self.by_code.values() if r.level in ("全国", "省级", "地级") or self._city_like(r)]
         joined = {r.code: "".join(self._pinyin(r.short)) for r in upper if r.level != "全国"}
         shared = {j for j in joined.values() if list(joined.values()).count(j) > 1}
         # 陕西 and 山西 are both "shanxi": the one with an English name (Shaanxi) gives the pinyin up
@@ -354,7 +359,8 @@ class Divisions:
     @cached_property
     def _latin_counties(self) -> dict[str, list[str]]:
         """Pinyin of the ~2,900 counties (~0.2 s): built only when a Latin name is not a province or city."""
-        return self._index({r.code: self._latin_of(r) for r in self.by_code.values() if r.level == "县级"})
+        return self._index({r.code: self._latin_of(r) for r in self.by_code.values()
+                            if r.level == "县级" and not self._city_like(r)})
 
     def _latin_codes(self, name: str, with_counties: bool) -> list[str]:
         keys = [_latin_key(name)]
@@ -376,7 +382,7 @@ class Divisions:
         spaced, English exceptions; ordinary words (COMMON_WORDS) left out."""
         if region.level == "全国":
             forms = ["全国", "中国", "china", "nationwide"]
-        elif region.level == "县级":
+        elif region.level == "县级" and not self._city_like(region):
             forms = self._zh_forms(region) + self._latin_of(region)
         else:
             forms = self._zh_forms(region) + self._latin_forms.get(region.code, [])
@@ -391,6 +397,8 @@ class Divisions:
         for r in self.by_code.values():
             if r.level in ("省级", "地级"):
                 keys = self._zh_forms(r)
+            elif self._city_like(r):
+                keys = self._zh_forms(r)  # 潜江, 仙桃, 济源: 省直辖县级市 are named like cities
             elif r.level == "县级" and r.name.endswith(_COUNTY_ENDINGS):
                 keys = [r.name]
             else:
@@ -400,7 +408,7 @@ class Divisions:
                     codes = zh.setdefault(key, [])
                     if r.code not in codes:
                         codes.append(r.code)
-            if r.level in ("省级", "地级"):
+            if r.level in ("省级", "地级") or self._city_like(r):
                 for form in self._latin_forms.get(r.code, []):
                     if _common(form):
                         continue
@@ -409,9 +417,16 @@ class Divisions:
                         codes.append(r.code)
         return zh, max(map(len, zh)), en, max(map(len, en))
 
+    def _city_like(self, r: Region) -> bool:
+        """A 县级 division directly under a province that is not a 直辖市 (潜江市 under 湖北省)."""
+        return r.level == "县级" and r.parent is not None and self.by_code[r.parent].level == "省级" \
+            and not r.parent.startswith(_MUNICIPALITIES)
+
     def find(self, text: str) -> list[Region]:
         """Every division named in free text, in order of appearance (see the module docstring)."""
         text = unicodedata.normalize("NFKC", text or "")
+        for phrase in NOT_PLACES:
+            text = text.replace(phrase, " " * len(phrase))
         zh, zh_max, en, en_max = self._find_tables
         hits: list[tuple[int, list[str]]] = []
         masked = list(text)

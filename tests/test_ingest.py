@@ -1,0 +1,113 @@
+"""Adding documents: a real file through `familydesk ingest` logic and the admin HTTP endpoints, with
+the region hierarchy (city → province → nation) answering questions afterwards."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+
+from familydesk import Assistant, Settings
+from familydesk.api import create_app
+from familydesk.ingest import Overrides, prepare
+from familydesk.settings import PROJECT_ROOT
+
+WILD = Path(__file__).parent / "data" / "wild"
+
+
+@pytest.fixture()
+def kb(tmp_path) -> Path:
+    target = tmp_path / "index"
+    shutil.copytree(PROJECT_ROOT / "index", target, ignore=shutil.ignore_patterns(".chroma"))
+    return target
+
+
+@pytest.fixture()
+def lexical(kb, tmp_path) -> Assistant:
+    """Lexical-only assistant over a private copy of the knowledge base (fast; no model)."""
+    return Assistant(Settings(index_dir=kb, embedding="none", chroma_dir=tmp_path / "c", data_dir=tmp_path / "d",
+                              rate_limit=0, admin_token="s3cret-token-for-tests")).load()
+
+
+def test_prepare_reports_what_it_detected():
+    p = prepare(WILD / "济南市_政策规章_73.md")
+    r = p.report()
+    assert (r["region"], r["level"], r["kind"], r["number"]) == ("济南市", "地级", "rule", "济卫发〔2025〕15号")
+    assert r["clauses"] == 29 and r["style"] == "articles"
+
+
+def test_flags_override_detection():
+    r = prepare(WILD / "济南市_政策规章_73.md", Overrides(region="山东", title="某文件", kind="guide")).report()
+    assert (r["region"], r["level"], r["title"], r["kind"]) == ("山东省", "省级", "某文件", "guide")
+
+
+def test_list_page_refused_with_reason(tmp_path):
+    page = tmp_path / "list.md"
+    page.write_text("---\ntitle: 政府信息公开\n---\n\n[首页](</index.html>)\n\n* [通知](<a.html>)\n", encoding="utf-8")
+    from familydesk.errors import BadRequest
+
+    with pytest.raises(BadRequest, match="list page"):
+        prepare(page)
+
+
+def test_ingest_city_then_province_then_nation(lexical):
+    lexical.ingest_many([WILD / "大庆市_政策规章_70.md", WILD / "黑龙江省_政策规章_65.md", WILD / "贴申领专区_官方解读_32.md"],
+                        Overrides())
+    assert {"大庆市", "黑龙江省"} <= set(lexical.cities)
+    # 大庆's own document answers first
+    a = lexical.ask("大庆育儿补贴新人新政策由谁申领")
+    assert not a.abstained and a.citations[0].region == "大庆市"
+    # a city with no document of its own: its province answers, and says so
+    a = lexical.ask("齐齐哈尔育儿补贴资金中央和省级按什么比例分担")
+    assert a.citations and a.citations[0].region == "黑龙江省" and a.citations[0].region_level == "省级"
+    assert "齐齐哈尔" in a.answer and "黑龙江省" in a.answer
+    # the no-answer text names the covered regions from the knowledge base, not a fixed list
+    a = lexical.ask("这里的天气怎么样，能推荐一家餐馆吗")
+    assert a.abstained and "黑龙江省" in a.answer
+
+
+def test_reingest_is_idempotent(lexical):
+    first = lexical.ingest(WILD / "济南市_政策规章_73.md")
+    again = lexical.ingest(WILD / "济南市_政策规章_73.md")
+    assert first["changed"] and not again["changed"]
+    assert sum(1 for d in lexical.documents() if d["region"] == "济南市") == 1
+
+
+def test_repeal_marks_the_older_document(lexical, kb, tmp_path):
+    old = tmp_path / "old.txt"
+    old.write_text("温州市户籍人口一次性生育补贴发放办法\n\n一、对符合条件生育的家庭发放一次性生育补贴2000元。\n\n"
+                   "二、本办法由温州市卫生健康委员会负责解释。\n", encoding="utf-8")
+    lexical.ingest(old, Overrides(region="温州", title="温州市户籍人口一次性生育补贴发放办法"))
+    r = lexical.ingest(WILD / "温州市_政策规章_77.md")
+    assert r["supersedes"] == ["old"]
+    docs = {d["id"]: d for d in lexical.documents()}
+    assert docs["old"]["repealed_by"] == r["id"] and not docs["old"]["current"]
+    a = lexical.ask("温州一次性生育补贴发多少钱")
+    assert all(c.doc_id != "old" for c in a.citations)  # a repealed clause is never quoted as current
+
+
+def test_admin_upload_and_delete_over_http(lexical):
+    app = create_app(assistant=lexical, settings=lexical.settings)
+    transport = httpx.ASGITransport(app=app)
+
+    async def run():
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            files = {"file": ("天津市_政策规章_11.md", (WILD / "天津市_政策规章_11.md").read_bytes(), "text/markdown")}
+            r = await c.post("/api/admin/documents", files=files)
+            assert r.status_code == 401
+            auth = {"Authorization": "Bearer s3cret-token-for-tests"}
+            r = await c.post("/api/admin/documents", files=files, data={"kind": "rule"}, headers=auth)
+            assert r.status_code == 200, r.text
+            body = r.json()
+            assert body["region"] == "天津市" and body["clauses"] == 11 and body["number"] == "津卫规发〔2025〕3号"
+            listed = (await c.get("/api/documents")).json()
+            assert any(d["id"] == body["id"] and d["region_level"] == "省级" for d in listed)
+            r = await c.delete(f"/api/admin/documents/{body['id']}", headers=auth)
+            assert r.status_code == 200
+            assert (await c.delete(f"/api/admin/documents/{body['id']}", headers=auth)).status_code == 404
+
+    import asyncio
+
+    asyncio.run(run())
