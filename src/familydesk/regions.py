@@ -10,14 +10,21 @@ Loading builds the Chinese tables only (a few ms); the pinyin/English tables are
 (pypinyin's dictionaries take ~0.2 s to import). Both are kept in memory for the process.
 
 Matching rules of ``find`` (free text): Chinese by substring, leftmost and longest first, each match masking
-its characters; provinces and 地级 by full or short name, 县级 only by full name (…县/区/旗/市); English and
-pinyin as whole words, provinces and 地级 only. A short list of aliases that are ordinary words is never
-matched (``COMMON_WORDS``), and a two-character county name (应县, 费县) only counts where it does not sit
-inside a longer word (``相应县级``).
+its characters; provinces, 地级 and 省直辖县级市 (潜江) by full or short name, other 县级 only by full name
+(…县/区/旗/市); English and pinyin as whole words, for the same provinces and cities only; 全国 by 全国 /
+China / nationwide. Never matched: aliases that are ordinary words (``COMMON_WORDS``: 城区, 来宾, 安康 ...),
+phrases that contain a place name but name none (``NOT_PLACES``: 家长沙龙, 医保定点 ...), and a two-character
+county name (应县, 费县) inside a longer word (相应县级, 经费县级). A name shared at the same level (普陀区
+of 上海 and of 舟山) is settled by another region named in the text, else all candidates are returned.
+
+``resolve`` (one name, e.g. a front-matter field or a ``--region`` option) takes every name, ordinary words
+included; among several candidates the ones inside ``within`` win, then the higher level; a tie left is a
+BadRequest that lists the candidates.
 """
 from __future__ import annotations
 
 import csv
+from collections import Counter
 import importlib.util
 import os
 import re
@@ -44,7 +51,7 @@ _SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治�
 _COUNTY_ENDINGS = ("县", "区", "旗", "市")
 _MUNICIPALITIES = ("11", "12", "31", "50")  # 北京 天津 上海 重庆: their districts hang off the 省级 too
 
-# names the user may give for the whole country (resolve); the first three are also matched by find()
+# names the user may give for the whole country (resolve); find() only takes _NATIONAL_FIND
 _NATIONAL_ZH = ("全国", "中国", "国家", "中华人民共和国", "全国范围")
 _NATIONAL_EN = ("china", "nationwide", "national", "prc", "quanguo", "countrywide")
 _NATIONAL_FIND = ("全国", "china", "nationwide")  # not 中国: 发展中国家, 中国人民银行 ...
@@ -62,9 +69,11 @@ COMMON_WORDS = frozenset({
 NOT_PLACES = ("家长沙龙", "医保定点", "确保定", "平安顺", "三明治", "长治久安", "孙中山", "中山大学", "中山医院",
               "大理石", "哈密瓜", "普洱茶", "下海口")
 
-# pypinyin readings that are wrong for these place names
-_PINYIN_FIX = {"长治": "chang zhi", "朝阳": "chao yang", "漯河": "luo he", "阿勒泰": "a le tai",
-               "克孜勒苏": "ke zi le su", "六安": "lu an", "蚌埠": "beng bu", "长春": "chang chun"}
+# Place-name readings pypinyin gets wrong. Rules first: 都 in a place name is du (昌都, 宁都, 花都) and 长 is
+# chang (长宁, 长丰, 天长) except in 长子; then whole names.
+_PINYIN_FIX = {"长子": "zhang zi", "长治": "chang zhi", "朝阳": "chao yang", "漯河": "luo he", "阿勒泰": "a le tai",
+               "克孜勒苏": "ke zi le su", "六安": "lu an", "六合": "lu he", "洪洞": "hong tong", "南乐": "nan le",
+               "民乐": "min le", "单县": "shan xian", "蔚县": "yu xian"}
 
 # English words before which an English region alias is dropped when resolving ("Harbin City")
 _EN_SUFFIX_WORDS = ("city", "province", "prefecture", "county", "district", "region", "autonomous",
@@ -142,7 +151,7 @@ def _level(code: str) -> str:
 
 
 def _latin_key(text: str) -> str:
-    """'Xi'an' / 'xi an' / 'XIAN' → 'xian'; 'Lüliang' → 'lvliang' is not tried: ü → u."""
+    """'Xi'an' / 'xi an' / 'XIAN' → 'xian' (accents dropped: 'Ürümqi' → 'urumqi')."""
     return re.sub(r"[^a-z]", "", _fold(text.lower()))
 
 
@@ -252,7 +261,7 @@ class Divisions:
     def is_within(self, region: Region, ancestor: Region) -> bool:
         return any(r.code == ancestor.code for r in self.chain(region))
 
-    def resolve(self, name: str, within: str | None = None) -> Region:
+    def resolve(self, name: str, within: str | Region | None = None) -> Region:
         """One region for a name: Chinese with or without suffix, pinyin, English, code, 全国 words, or
         front-matter style "黑龙江省_哈尔滨市" (the earlier parts narrow the last one)."""
         raw = unicodedata.normalize("NFKC", name or "").strip()
@@ -260,7 +269,9 @@ class Divisions:
         if not parts:
             raise BadRequest(_UNKNOWN.format(name))
         context: list[Region] = []
-        if within is not None and str(within).strip():
+        if isinstance(within, Region):
+            context.append(within)
+        elif within is not None and str(within).strip():
             context.append(self._resolve_one(unicodedata.normalize("NFKC", str(within)).strip(), []))
         for part in parts[:-1]:
             context.append(self._resolve_one(part, context))
@@ -306,19 +317,23 @@ class Divisions:
                 forms.append(r.short + "特区")  # 香港特区
         return forms
 
-    def _pinyin(self, short: str) -> list[str]:
-        if short in _PINYIN_FIX:
-            return _PINYIN_FIX[short].split()
+    @staticmethod
+    def _pinyin(name: str) -> list[str]:
+        if name in _PINYIN_FIX:
+            return _PINYIN_FIX[name].split()
         from pypinyin import Style, lazy_pinyin  # ~0.25 s the first time: only when pinyin is needed
 
-        return [s for s in lazy_pinyin(short, style=Style.NORMAL, errors="ignore") if s.isalpha()]
+        syllables = lazy_pinyin(name, style=Style.NORMAL, errors="ignore")
+        if len(syllables) != len(name):
+            return [s for s in syllables if s.isalpha()]
+        return [{"都": "du", "长": "chang"}.get(ch, py) for ch, py in zip(name, syllables)]
 
     def _latin_of(self, r: Region, give_up_pinyin: bool = False) -> list[str]:
         """Latin aliases: pinyin joined and spaced, ü written u, the English names from the TSV."""
         if r.level == "全国":
             return list(_NATIONAL_EN)
         forms: list[str] = []
-        syl = self._pinyin(r.short)
+        syl = self._pinyin(r.short if len(r.short) >= 2 else r.name)  # 应县: "yingxian", not "ying"
         if syl and not give_up_pinyin:
             joined = "".join(syl)
             forms.append(joined)
@@ -337,7 +352,7 @@ class Divisions:
         """code → Latin aliases of 全国, the provinces, the 地级 and the 省直辖县级市 (counties: _latin_counties)."""
         upper = [r for r in self.by_code.values() if r.level in ("全国", "省级", "地级") or self._city_like(r)]
         joined = {r.code: "".join(self._pinyin(r.short)) for r in upper if r.level != "全国"}
-        shared = {j for j in joined.values() if list(joined.values()).count(j) > 1}
+        shared = {j for j, n in Counter(joined.values()).items() if n > 1}
         # 陕西 and 山西 are both "shanxi": the one with an English name (Shaanxi) gives the pinyin up
         return {r.code: self._latin_of(r, r.code in self._english and joined.get(r.code) in shared)
                 for r in upper}
