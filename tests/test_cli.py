@@ -66,13 +66,16 @@ def test_ingest_command_is_idempotent(tmp_path):
     doc = tmp_path / "notice.txt"
     doc.write_text("关于测试的通知\n\n一、发放育儿补贴。对三孩家庭每年发放育儿补贴。〔责任单位：市财政局〕\n", encoding="utf-8")
     env = {"FAMILYDESK_INDEX_DIR": str(index), "FAMILYDESK_CHROMA_DIR": str(tmp_path / "chroma")}
-    args = ("ingest", str(doc), "--city", "Ganzhou", "--title", "关于测试的通知", "--date", "2026-01-01")
+    args = ("ingest", str(doc), "--region", "Ganzhou", "--title", "关于测试的通知", "--date", "2026-01-01", "--json")
     first = familydesk_cli(*args, env=env)
     assert first.returncode == 0, first.stderr
     report = json.loads(first.stdout.strip().splitlines()[-1])
-    assert report["changed"] and report["clauses"] == 1 and report["document"] == "notice"
+    assert report["changed"] and report["clauses"] == 1 and report["id"] == "notice"
+    assert report["region"] == "赣州" and report["level"] == "地级"  # the name the knowledge base already uses
     again = json.loads(familydesk_cli(*args, env=env).stdout.strip().splitlines()[-1])
     assert not again["changed"] and again["index"] == {"added": 0, "updated": 0, "deleted": 0,
                                                        "total": again["index"]["total"]}
-    r = familydesk_cli("ingest", str(doc), "--city", "杭州", "--title", "x", env=env)
-    assert r.returncode == 1 and "北京" in r.stderr
+    r = familydesk_cli("ingest", str(doc), "--region", "Atlantis", "--title", "x", env=env)
+    assert r.returncode == 1 and "unknown region" in r.stderr
+    shown = familydesk_cli("ingest", str(doc), "--region", "杭州", "--id", "hz", "--dry-run", env=env)
+    assert shown.returncode == 0 and "杭州市 (地级)" in shown.stdout and "would add" in shown.stdout

@@ -102,7 +102,9 @@ def search(query: str, region: str | None, k: int) -> None:
 @click.option("--supersedes", multiple=True, help="Id of a document this one repeals or replaces (repeatable).")
 @click.option("--id", "doc_id", default=None, help="Document id (default: from the file name).")
 @click.option("--dry-run", is_flag=True, help="Show what would be detected; change nothing.")
-def ingest(path: Path, region, title, number, date, issuer, kind, effective, supersedes, doc_id, dry_run) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON lines instead of a summary.")
+def ingest(path: Path, region, title, number, date, issuer, kind, effective, supersedes, doc_id, dry_run,
+           as_json) -> None:
     """Add a document (.txt .md .html .docx .pdf), or every supported file in a folder, to the knowledge base.
 
     Prints what it detected (title, number, issuer, date, region, level, kind, clause count, warnings) and
@@ -134,6 +136,12 @@ def ingest(path: Path, region, title, number, date, issuer, kind, effective, sup
         reports = _run(lambda: a.ingest_many(files, o, progress=True, on_file=lambda _f: bar.update()))
         bar.close()
     reports += [{"file": str(f), "refused": why} for f, why in skipped]
+    if as_json:
+        for r in reports:
+            click.echo(json.dumps(r, ensure_ascii=False))
+        if len(reports) == 1 and reports[0].get("refused"):
+            raise click.ClickException(reports[0]["refused"])
+        return
     if len(reports) == 1 and not path.is_dir():
         r = reports[0]
         if r.get("refused"):

@@ -20,7 +20,7 @@ from .metadata import KINDS, Detected, detect
 from .regions import Divisions, Region
 
 NATIONAL = "全国"
-MIN_CLAUSE_CHARS = 40  # a page with less text than this in its clauses holds no document (a list page)
+MIN_CLAUSE_CHARS = 15  # a page with less text than this in its clauses holds no document (a list page)
 
 
 @dataclass

@@ -350,7 +350,7 @@ class Divisions:
     @cached_property
     def _latin_forms(self) -> dict[str, list[str]]:
         """code → Latin aliases of 全国, the provinces, the 地级 and the 省直辖县级市 (counties: _latin_counties)."""
-        upper = [r for r in self.by_code.values() if r.level in ("全国", "省级", "地级") or self._city_like(r)]
+        upper = [self.by_code[NATIONAL_CODE], *self._findable()]
         joined = {r.code: "".join(self._pinyin(r.short)) for r in upper if r.level != "全国"}
         shared = {j for j, n in Counter(joined.values()).items() if n > 1}
         # 陕西 and 山西 are both "shanxi": the one with an English name (Shaanxi) gives the pinyin up
@@ -404,15 +404,17 @@ class Divisions:
         return [f for f in dict.fromkeys(forms) if not _common(f)]
 
     # ------------------------------------------------------------------ free text
+    def _findable(self) -> list[Region]:
+        """Regions find() names by short name and by pinyin/English: provinces, 地级 and 省直辖县级市."""
+        return [r for r in self.by_code.values() if r.level in ("省级", "地级") or self._city_like(r)]
+
     @cached_property
-    def _find_tables(self) -> tuple[dict[str, list[str]], int, dict[tuple[str, ...], list[str]], int]:
+    def _find_zh(self) -> tuple[dict[str, list[str]], int]:
+        """Chinese keys of find(): no pinyin needed, so a Chinese question never pays for pypinyin."""
         zh: dict[str, list[str]] = {w: [NATIONAL_CODE] for w in _NATIONAL_FIND if _CJK.search(w)}
-        en: dict[tuple[str, ...], list[str]] = {tuple(_tokens(w)): [NATIONAL_CODE]
-                                                 for w in _NATIONAL_FIND if not _CJK.search(w)}
+        findable = {r.code for r in self._findable()}
         for r in self.by_code.values():
-            if r.level in ("省级", "地级"):
-                keys = self._zh_forms(r)
-            elif self._city_like(r):
+            if r.code in findable:
                 keys = self._zh_forms(r)  # 潜江, 仙桃, 济源: 省直辖县级市 are named like cities
             elif r.level == "县级" and r.name.endswith(_COUNTY_ENDINGS):
                 keys = [r.name]
@@ -423,14 +425,20 @@ class Divisions:
                     codes = zh.setdefault(key, [])
                     if r.code not in codes:
                         codes.append(r.code)
-            if r.level in ("省级", "地级") or self._city_like(r):
-                for form in self._latin_forms.get(r.code, []):
-                    if _common(form):
-                        continue
+        return zh, max(map(len, zh))
+
+    @cached_property
+    def _find_en(self) -> tuple[dict[tuple[str, ...], list[str]], int]:
+        """English/pinyin keys of find(), as word tuples ("inner", "mongolia")."""
+        en: dict[tuple[str, ...], list[str]] = {tuple(_tokens(w)): [NATIONAL_CODE]
+                                                 for w in _NATIONAL_FIND if not _CJK.search(w)}
+        for r in self._findable():
+            for form in self._latin_forms.get(r.code, []):
+                if not _common(form):
                     codes = en.setdefault(tuple(_tokens(form)), [])
                     if r.code not in codes:
                         codes.append(r.code)
-        return zh, max(map(len, zh)), en, max(map(len, en))
+        return en, max(map(len, en))
 
     def _city_like(self, r: Region) -> bool:
         """A 县级 division directly under a province that is not a 直辖市 (潜江市 under 湖北省)."""
@@ -442,7 +450,7 @@ class Divisions:
         text = unicodedata.normalize("NFKC", text or "")
         for phrase in NOT_PLACES:
             text = text.replace(phrase, " " * len(phrase))
-        zh, zh_max, en, en_max = self._find_tables
+        zh, zh_max = self._find_zh
         hits: list[tuple[int, list[str]]] = []
         masked = list(text)
         i, last_end, n = 0, -1, len(text)
@@ -458,6 +466,7 @@ class Divisions:
                 i += 1
         lowered = _fold("".join(masked).lower())
         words = [(m.start(), m.group()) for m in re.finditer(r"[a-z]+", lowered)]
+        en, en_max = self._find_en if words else ({}, 0)
         j = 0
         while j < len(words):
             for size in range(min(en_max, len(words) - j), 0, -1):
