@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from familydesk.ingest import Overrides
 from familydesk import Assistant, Settings
 from familydesk.embeddings import make_embeddings
 from familydesk.errors import BadRequest, Unavailable
@@ -42,26 +43,26 @@ def test_ingest_adds_then_replaces_exactly_its_clauses(index_copy, tmp_path):
     before = {d: _windows_by_doc(a, d) for d in a.corpus.documents}
     src = tmp_path / "test-city.txt"
     src.write_text(NEW_DOC, encoding="utf-8")
-    report = a.ingest(src, city="赣州", title="关于测试城市托育服务的若干措施", date="2026-01-01", doc_id="test-city")
+    report = a.ingest(src, Overrides(region="赣州", title="关于测试城市托育服务的若干措施", date="2026-01-01", doc_id="test-city"))
     assert report["changed"] and report["clauses"] == 2 and report["index"]["added"] > 0
     assert a.corpus.clause("test-city:1").responsible_units == "市卫生健康委"
     hit = a.search("每个街道普惠托育机构", region="赣州", k=1)[0]
     assert hit.doc_id == "test-city" and hit.clause == "一、"
     # the same text again: nothing changes
-    report = a.ingest(src, city="赣州", title="关于测试城市托育服务的若干措施", date="2026-01-01", doc_id="test-city")
+    report = a.ingest(src, Overrides(region="赣州", title="关于测试城市托育服务的若干措施", date="2026-01-01", doc_id="test-city"))
     assert not report["changed"]
     assert report["index"]["added"] == report["index"]["updated"] == report["index"]["deleted"] == 0
     # a changed text replaces exactly its own clauses
     first = _windows_by_doc(a, "test-city")
     src.write_text(NEW_DOC.replace("每年发放育儿补贴", "每月发放育儿补贴"), encoding="utf-8")
-    report = a.ingest(src, city="赣州", title="关于测试城市托育服务的若干措施", date="2026-01-01", doc_id="test-city")
+    report = a.ingest(src, Overrides(region="赣州", title="关于测试城市托育服务的若干措施", date="2026-01-01", doc_id="test-city"))
     assert report["changed"] and 0 < report["index"]["updated"] <= 2 and report["index"]["added"] == 0
     after = _windows_by_doc(a, "test-city")
     assert {k: v for k, v in after.items() if k.startswith("test-city:1#")} == \
         {k: v for k, v in first.items() if k.startswith("test-city:1#")}
     assert {d: _windows_by_doc(a, d) for d in before} == before  # other documents untouched
     with pytest.raises(BadRequest):
-        a.ingest(src, city="杭州", title="x")
+        a.ingest(src, Overrides(region="Atlantis", title="x"))
 
 
 def test_sources_change_rebuilds_on_load(index_copy, tmp_path):

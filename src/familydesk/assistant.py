@@ -263,8 +263,11 @@ class Assistant:
                     on_file(path)
             if changed or not self.ready:
                 self.load(progress=progress)
+                index = self.sync_report
+            else:  # nothing written: nothing embedded
+                index = {**self.sync_report, "added": 0, "updated": 0, "deleted": 0}
         for r in reports:
-            r["index"] = self.sync_report
+            r["index"] = index
         return reports
 
     def delete_document(self, doc_id: str) -> dict:
