@@ -280,12 +280,17 @@ class ExtractiveAnswerer:
         pool, tier = hits, None
         if len(q.scope) > 1:
             for region in q.scope:
-                if any(self._city(h) == region and h.relevance >= self.min_relevance for h in hits):
+                if any(self._city(h) == region and h.relevance >= self.min_relevance and h.coverage > 0 for h in hits):
                     pool, tier = [h for h in hits if self._city(h) == region], region
                     break
         # answer only from clauses that rank near the top and are relevant enough on their own
-        relevant = [h for h in pool if h.score >= CITY_SHARE * pool[0].score and h.relevance >= self.min_relevance] \
-            if pool else []
+        relevant = [h for h in pool if h.score >= CITY_SHARE * pool[0].score and h.relevance >= self.min_relevance
+                    and h.coverage > 0] if pool else []  # a clause sharing no word with the question never answers
+        if q.needs_figure and len(relevant) > 1 and not self._states(q, relevant[0]):
+            # of clauses about as relevant, the one that states the figure asked for answers
+            stating = [h for h in relevant[1:] if self._states(q, h)]
+            if stating:
+                relevant = [stating[0]] + [h for h in relevant if h is not stating[0]]
         if not relevant:
             return Answer(T(lang, "no_match"), True, q.city, [], lang, "no_match")
         chosen = self._cities(q, relevant)
@@ -329,6 +334,10 @@ class ExtractiveAnswerer:
         region = q.city or (self.corpus.documents[chosen[0].clause.doc_id].city if len(chosen) == 1 else None)
         reason = None if stated_any else "figure_not_stated"
         return Answer(text, not stated_any, region, citations, lang, reason)
+
+    def _states(self, q: Query, h: Hit) -> bool:
+        pick = self.pick(q, h)
+        return bool(pick.figures) or any(w in pick.sentence for w in q.figure_words)
 
     def _city(self, h: Hit) -> str:
         return self.corpus.documents[h.clause.doc_id].city

@@ -185,6 +185,7 @@ class Places:
             self.name_of.setdefault(code, name)
             self.names_of.setdefault(code, []).append(name)
         self._scope_cache: dict[str, list[str]] = {}
+        self.last_aliases: list[str] = []  # the surface forms of the places the last `find` saw
         self.covered: dict[str, list[str]] = {
             name: _unique([name, *self.divisions.aliases(self.divisions.get(code))]) for name, code in covered.items()}
 
@@ -213,7 +214,16 @@ class Places:
         """(covered regions named, places named that have no document of their own, uncovered place →
         the covered regions inside it, place → the covered regions that answer for it)."""
         covered, uncovered, inside, scopes = [], [], {}, {}
-        for r in self.divisions.find(text):
+        found = self.divisions.find(text)
+        # one name, several divisions (普陀区 of 上海 and of 舟山): keep those the knowledge base can answer for
+        by_name: dict[str, list] = {}
+        for r in found:
+            by_name.setdefault(r.name, []).append(r)
+        found = [r for r in found if len(by_name[r.name]) == 1 or self.scope(r)
+                 or not any(self.scope(x) for x in by_name[r.name])]
+        found = [r for i, r in enumerate(found) if r.name not in {x.name for x in found[:i]}]
+        self.last_aliases = [a for r in found for a in self.divisions.aliases(r)]
+        for r in found:
             if r.code in self.name_of:
                 name = self.name_of[r.code]
                 covered.append(name)
@@ -276,6 +286,14 @@ class QueryReader:
 
             places = Places.from_documents(load_corpus(index_dir).documents.values())
         self.places = places
+        abroad_file = index_dir / "places_abroad.tsv"
+        abroad: dict[str, list[str]] = {}
+        if abroad_file.exists():
+            for line in abroad_file.read_text(encoding="utf-8").splitlines():
+                if line.strip() and not line.startswith("#"):
+                    name, *aliases = [x.strip() for x in line.split("\t") if x.strip()]
+                    abroad[name] = aliases
+        self.abroad = _Names(abroad)
         place_words = {a for al in self.places.covered.values() for a in al if has_cjk(a)}
         place_words |= set(self.places.covered)
         self.stop_zh = set(rules["stopwords_zh"]) | place_words
@@ -294,6 +312,10 @@ class QueryReader:
     def read(self, text: str, region: str | None = None) -> Query:
         city = self.places.normalise(region)
         covered, uncovered, parent_of, scopes = self.places.find(text)
+        place_forms = list(self.places.last_aliases)
+        abroad = self.abroad.find(text, text.lower())
+        if abroad and not covered and not uncovered:
+            uncovered = abroad  # a place outside China: no document covers it
         language = "zh" if has_cjk(text) and len(_CJK_RUN.findall(text)) and _cjk_share(text) >= 0.3 else "en"
         if len(covered) == 1:  # a city the user names wins over a remembered selection (region)
             city = covered[0]
@@ -312,21 +334,29 @@ class QueryReader:
                 q.place, q.scope = city, self.places.scope_of_name(city)
                 q.city = q.scope[0] if q.scope else None
         q.injection = any(p.search(text) for p in self.injection)
+        # the words that only name a place or ask for a figure are read here, not searched for
+        terms_text = text
+        for form in sorted((f for f in place_forms if has_cjk(f)), key=len, reverse=True):
+            terms_text = terms_text.replace(form, " ")
         for kind, zh, en, _units in self.quantity:
-            if (zh.search(text) if language == "zh" else en.search(text) or zh.search(text)):
+            m = zh.search(text) if language == "zh" else en.search(text) or zh.search(text)
+            if m:
                 q.quantity = kind
                 q.needs_figure = kind in self.figure_required
                 q.figure_words = self.figure_words.get(kind, ())
+                if has_cjk(m.group(0)):
+                    terms_text = terms_text.replace(m.group(0), " ")
                 break
         # Chinese words of the question (also Chinese inside an English question: "the 青春志爱团")
-        everyday, rest = self.colloquial.expand(text)
+        everyday, rest = self.colloquial.expand(terms_text)
         q.groups.extend(everyday)
         for run in _CJK_RUN.findall(rest):
             for w in self.tokenizer.query_words(run):
                 if len(w) >= 2 and w not in self.stop_zh:
                     q.groups.append(Group(w, (w,)))
         if language == "en":
-            words = [w for w in en_tokens(text)]
+            place_words = {en_stem(t) for f in place_forms if not has_cjk(f) for t in en_tokens(f)}
+            words = [w for w in en_tokens(text) if w not in place_words]
             groups, uncovered_pos = self.glossary.expand(words)
             q.groups.extend(groups)
             q.unknown_words = [words[i] for i in uncovered_pos
