@@ -47,6 +47,10 @@ _EN_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "s
 _EN_ORDINAL = re.compile(rf"\b({'|'.join(_EN_ORDINALS)})(?=[\s-]+(?:child|children|kids?|bab(?:y|ies)|births?)\b)",
                          re.I)
 MAX_CITIES = 3
+# Share of the question's concepts (idf-weighted) a clause must contain to answer, whatever the embeddings
+# say: in a corpus of documents on one topic every clause is near any question of that topic, so the dense
+# part alone cannot tell "about this" from "about something else here" (chosen on the dev sets, docs/retrieval.md).
+MIN_COVERAGE = 0.1
 CITY_SHARE = 0.6  # a second city answers too when its best clause scores at least this share of the best
 
 
@@ -280,15 +284,15 @@ class ExtractiveAnswerer:
         pool, tier = hits, None
         if len(q.scope) > 1:
             for region in q.scope:
-                if any(self._city(h) == region and h.relevance >= self.min_relevance and h.coverage > 0 for h in hits):
+                if any(self._city(h) == region and h.relevance >= self.min_relevance and h.coverage >= MIN_COVERAGE for h in hits):
                     pool, tier = [h for h in hits if self._city(h) == region], region
                     break
         # answer only from clauses that rank near the top and are relevant enough on their own
         relevant = [h for h in pool if h.score >= CITY_SHARE * pool[0].score and h.relevance >= self.min_relevance
-                    and h.coverage > 0] if pool else []  # a clause sharing no word with the question never answers
+                    and h.coverage >= MIN_COVERAGE] if pool else []  # a clause sharing no word with the question never answers
         if q.needs_figure and len(relevant) > 1 and not self._states(q, relevant[0]):
             # of clauses about as relevant, the one that states the figure asked for answers
-            stating = [h for h in relevant[1:] if self._states(q, h)]
+            stating = [h for h in relevant[1:] if h.coverage >= relevant[0].coverage and self._states(q, h)]
             if stating:
                 relevant = [stating[0]] + [h for h in relevant if h is not stating[0]]
         if not relevant:
