@@ -364,8 +364,12 @@ class ExtractiveAnswerer:
 
 
 def _figures(text: str, units: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(number, unit) pairs in text whose unit is one the question asks for."""
+    """(number, unit) pairs in text whose unit is one the question asks for. A four-digit number before 年
+    is a calendar year, not a duration; a ratio (9:1) answers a question about a share."""
     alternatives = "|".join(re.escape(u) + ("(?!岁)" if u == "周" else "")  # 3周岁 is an age, not weeks
                             for u in sorted(units, key=len, reverse=True))
     pattern = rf"(\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)\s*({alternatives})"
-    return re.findall(pattern, text)
+    found = [(n, u) for n, u in re.findall(pattern, text) if not (u.startswith("年") and len(n) == 4)]
+    if "%" in units:
+        found += [(m, ":") for m in re.findall(r"\d+\s*[:：]\s*\d+", text)]
+    return found

@@ -78,9 +78,10 @@ def doc_id_for(path: Path, region: Region, text: str) -> str:
 
 
 def resolve_region(divisions: Divisions, det: Detected, hint: str | None, flag: str | None,
-                   text: str) -> tuple[Region, list[str]]:
+                   text: str, tags: list[str] | None = None) -> tuple[Region, list[str]]:
     """Where a document applies: the flag, else the issuer's place, else the title's, else the page's
     hint, else the place the text names most; a national issuer with no place means 全国."""
+    tags = [str(t) for t in (tags or [])]
     if flag:
         return divisions.resolve(flag), []
     for source, what in ((det.issuer, "issuer"), (det.title, "title")):
@@ -91,10 +92,16 @@ def resolve_region(divisions: Divisions, det: Detected, hint: str | None, flag: 
         return divisions.resolve(NATIONAL), []
     if hint:
         parts = [p for p in re.split(r"[_/\s]+", str(hint)) if p]
+        note = [f"region {hint!r} (from the page's metadata, not printed)"]
         try:
-            return divisions.resolve("_".join(parts)), [f"region {hint!r} (from the page's metadata, not printed)"]
+            return divisions.resolve("_".join(parts)), note
         except BadRequest:
-            pass
+            # a hint with other words around a place ("附普陀区"): the place, told apart by what else the text names
+            candidates = divisions.find(str(hint))
+            if candidates:
+                named = {r.code for r in divisions.find(text[:4000] + " " + " ".join(tags))}
+                best = max(candidates, key=lambda r: sum(a.code in named for a in divisions.chain(r)[1:]))
+                return best, note
     counts: dict[str, tuple[int, Region]] = {}
     for r in divisions.find(text[:4000]):
         n = text[:4000].count(r.short)
@@ -119,7 +126,9 @@ def prepare(path: Path, overrides: Overrides | None = None, divisions: Divisions
                          "list page or an empty page; save the document's own page and ingest that")
     det = detect(source.text, parsed, source.front_matter, path.stem)
     divisions = divisions or Divisions.load()
-    region, region_notes = resolve_region(divisions, det, source.front_matter.get("region"), o.region, source.text)
+    tags = source.front_matter.get("tags") if isinstance(source.front_matter.get("tags"), list) else []
+    region, region_notes = resolve_region(divisions, det, source.front_matter.get("region"), o.region, source.text,
+                                          tags)
     kind = o.kind or det.kind
     if kind not in KINDS:
         raise BadRequest(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
