@@ -260,7 +260,7 @@ class ExtractiveAnswerer:
         topic = next((t for t in sorted(terms, key=lambda t: (t in q.text, len(t)), reverse=True) if t in best), "")
         key, figures = "", []
         if with_figure:
-            phrases = [p for p in split_phrases(best) if _figures(p, units)]
+            phrases = [p for p in split_phrases(best) if _figures(p, units)] or [best]  # 9:1 spans a split
             key = max(phrases, key=overlap).strip()
             figures = _figures(key, units)
         return Pick(sentence=best, key=key, figures=figures, topic=topic)
