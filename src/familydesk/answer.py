@@ -51,6 +51,7 @@ MAX_CITIES = 3
 # say: in a corpus of documents on one topic every clause is near any question of that topic, so the dense
 # part alone cannot tell "about this" from "about something else here" (chosen on the dev sets, docs/retrieval.md).
 MIN_COVERAGE = 0.1
+TIER_SHARE = 0.8  # a place's own clause answers when it covers at least this share of the best coverage in scope
 CITY_SHARE = 0.6  # a second city answers too when its best clause scores at least this share of the best
 
 
@@ -283,8 +284,13 @@ class ExtractiveAnswerer:
         # relevant clause answers (and says "not stated" when that clause states no figure)
         pool, tier = hits, None
         if len(q.scope) > 1:
+            answering = [h for h in hits if h.relevance >= self.min_relevance and h.coverage >= MIN_COVERAGE]
+            best_cover = max((h.coverage for h in answering), default=0.0)
             for region in q.scope:
-                if any(self._city(h) == region and h.relevance >= self.min_relevance and h.coverage >= MIN_COVERAGE for h in hits):
+                # a region answers when one of its clauses covers about as much of the question as the best
+                # clause of the whole scope: the city wins a tie, the province wins when the city's documents
+                # only share the common words (育儿补贴) and not what is asked
+                if any(self._city(h) == region and h.coverage >= TIER_SHARE * best_cover for h in answering):
                     pool, tier = [h for h in hits if self._city(h) == region], region
                     break
         # answer only from clauses that rank near the top and are relevant enough on their own
