@@ -296,9 +296,10 @@ class ExtractiveAnswerer:
         # answer only from clauses that rank near the top and are relevant enough on their own
         relevant = [h for h in pool if h.score >= CITY_SHARE * pool[0].score and h.relevance >= self.min_relevance
                     and h.coverage >= MIN_COVERAGE] if pool else []  # a clause sharing no word with the question never answers
-        if q.needs_figure and len(relevant) > 1 and not self._states(q, relevant[0]):
-            # of clauses about as relevant, the one that states the figure asked for answers
-            stating = [h for h in relevant[1:] if h.coverage >= relevant[0].coverage and self._states(q, h)]
+        if q.needs_figure and relevant and not self._states(q, relevant[0]):
+            # of clauses that cover as much of the question, the one that states the figure asked for answers
+            stating = [h for h in pool if h is not relevant[0] and h.relevance >= self.min_relevance
+                       and h.coverage >= relevant[0].coverage and self._states(q, h)]
             if stating:
                 relevant = [stating[0]] + [h for h in relevant if h is not stating[0]]
         if not relevant:
