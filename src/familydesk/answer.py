@@ -161,7 +161,19 @@ class Texts:
         return self.data[lang]["what"].get(kind or "", self.data[lang]["what"][""])
 
     def city(self, lang: str, city: str) -> str:
-        return self.data["en"]["city"].get(city, city) if lang == "en" else city
+        if lang != "en":
+            return city
+        known = self.data["en"]["city"].get(city)
+        if known:
+            return known
+        english = getattr(self, "english", None)  # set by the assistant: the division dataset's English names
+        return english(city) if english else city
+
+    def dated(self, lang: str, doc) -> str:
+        """The document's date, and its effective date where the text gives one (自…起施行)."""
+        if doc.effective and doc.effective != doc.date:
+            return self.data[lang]["dated_effective"].format(date=doc.date or "—", effective=doc.effective)
+        return doc.date
 
     def level(self, lang: str, level: str) -> str:
         return self.data[lang].get("levels", {}).get(level, level)
@@ -318,10 +330,10 @@ class ExtractiveAnswerer:
                 if pick.key:
                     figure = ", ".join(f"{n} {T.unit_en(u)}".strip() for n, u in pick.figures)
                     parts.append(T(lang, "city_figure", city=city, key=pick.key, figure=figure,
-                                   quote=pick.sentence, reference=cite.reference, date=doc.date))
+                                   quote=pick.sentence, reference=cite.reference, date=T.dated(lang, doc)))
                 else:
                     parts.append(T(lang, "city_quote", city=city, quote=pick.sentence,
-                                   reference=cite.reference, date=doc.date))
+                                   reference=cite.reference, date=T.dated(lang, doc)))
             else:
                 parts.append(T(lang, "city_not_stated", city=city, topic=pick.topic or hit.clause.heading,
                                what=T.what(lang, q.quantity), quote=pick.sentence, reference=cite.reference)
@@ -337,7 +349,7 @@ class ExtractiveAnswerer:
         shown = {c.id for c in citations}
         citations += [self.citation(h.clause, h.score) for h in hits if h.clause.id not in shown][:5]
         text = "\n\n".join(parts)
-        leaked = number_guard(text, [c.text for c in citations] + [c.reference + c.date for c in citations]
+        leaked = number_guard(text, [c.text for c in citations] + [c.reference + c.date + c.effective for c in citations]
                               + [T.constants])
         if leaked:  # cannot happen with these templates; never let it through if it does
             log.error("number guard rejected an extractive answer (numbers %s)", leaked)

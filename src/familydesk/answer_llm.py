@@ -121,7 +121,7 @@ class Guard:
         values = set(self.free)
         for n in refs:
             c = self.context[n - 1]
-            values |= set(figures_in(c.text).values()) | set(figures_in(c.reference + c.date).values())
+            values |= set(figures_in(c.text).values()) | set(figures_in(c.reference + c.date + c.effective).values())
         return values
 
     def _unverified(self, sentence: str, values: set[str]) -> list[str]:

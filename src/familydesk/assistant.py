@@ -61,6 +61,7 @@ class Assistant:
             self.reader = QueryReader(s.index_dir, places=Places.from_documents(self.corpus.documents.values()))
             self.texts = Texts(s.prompts_dir)
             self.texts.regions = list(self.reader.places.covered)
+            self.texts.english = self.reader.places.english
             if self._embeddings_override:
                 self.embeddings, fingerprint = self._embeddings_override
             else:
@@ -228,7 +229,21 @@ class Assistant:
 
     @property
     def cities(self) -> list[str]:
-        return list(self.reader.places.covered) if self.ready else []
+        """The covered regions, national first, then provinces, cities and counties."""
+        if not self.ready:
+            return []
+        order = {"全国": 0, "省级": 1, "地级": 2, "县级": 3}
+        places = self.reader.places
+        return sorted(places.covered, key=lambda c: (order.get(places.label(c), 2), places.code_of.get(c, "")))
+
+    @property
+    def levels(self) -> dict[str, str]:
+        """Covered region → 全国 / 省级 / 地级 / 县级."""
+        return {c: self.reader.places.label(c) for c in self.cities}
+
+    def english_name(self, region: str) -> str:
+        """A covered region's English name (Harbin, Heilongjiang)."""
+        return self.texts.city("en", region)
 
     def prepare(self, path: Path, overrides: "Overrides | None" = None):
         """Read and understand a file without adding it: what `ingest` would record."""

@@ -205,6 +205,14 @@ class Places:
         """Covered regions that answer for `region`, most specific first: itself, its province, 全国."""
         return [n for r in self.divisions.chain(region) for n in self.names_of.get(r.code, [])]
 
+    def english(self, name: str) -> str:
+        """A covered region's (or any place's) name for English answers: Harbin, Heilongjiang, China (national)."""
+        try:
+            region = self.divisions.get(self.code_of[name]) if name in self.code_of else self.divisions.resolve(name)
+        except (BadRequest, KeyError):
+            return name
+        return self.divisions.english(region)
+
     def label(self, name: str) -> str:
         """全国 / 省级 / 地级 / 县级 of a covered region."""
         code = self.code_of.get(name)

@@ -392,6 +392,18 @@ class Divisions:
                 return codes
         return []
 
+    def english(self, region: Region) -> str:
+        """The name to show in an English answer: the customary English name where there is one (Harbin,
+        Inner Mongolia), else the pinyin of the short name (Jinan, Zhejiang)."""
+        if region.level == "全国":
+            return "China (national)"
+        names = self._english.get(region.code)
+        if names:
+            return names[0].title()
+        from pypinyin import lazy_pinyin
+
+        return "".join(lazy_pinyin(region.short)).title()
+
     def aliases(self, region: Region) -> list[str]:
         """Names that denote the region: name, short (≥ 2 characters), province extras, pinyin joined and
         spaced, English exceptions; ordinary words (COMMON_WORDS) left out."""

@@ -258,9 +258,13 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
 # ---- callbacks ---------------------------------------------------------------------------
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Welcome in Chinese and English, what the bot covers, example questions as buttons."""
-    t, lang = _desk(context).texts, _lang(update, context)
-    text = "\n\n".join([f"<b>{esc(t('zh', 'welcome'))}</b>\n{esc(t('zh', 'covers'))}",
-                        f"<b>{esc(t('en', 'welcome'))}</b>\n{esc(t('en', 'covers'))}",
+    desk, lang = _desk(context), _lang(update, context)
+    t = desk.texts
+    cities = desk.assistant.cities
+    zh_covered = "、".join(cities)
+    en_covered = ", ".join(desk.assistant.english_name(c) for c in cities)
+    text = "\n\n".join([f"<b>{esc(t('zh', 'welcome'))}</b>\n{esc(t('zh', 'covers', covered=zh_covered))}",
+                        f"<b>{esc(t('en', 'welcome'))}</b>\n{esc(t('en', 'covers', covered=en_covered))}",
                         esc(t(lang, "examples"))])
     keyboard = [[InlineKeyboardButton(q, callback_data=f"ask:{i}")] for i, q in enumerate(t.examples)]
     await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup(keyboard))
@@ -272,14 +276,15 @@ async def help_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def city(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Offer the cities (北京 / 包头 / 赣州 / 全部) as buttons, showing the current choice."""
+    """Offer the covered regions (and 全部) as buttons, showing the current choice."""
     desk, lang = _desk(context), _lang(update, context)
     current = _chat(context).get("city") or desk.texts(lang, "city_all")
-    buttons = [InlineKeyboardButton(desk.texts.city_buttons.get(c, c), callback_data=f"city:{c}")
-               for c in desk.assistant.cities]
+    buttons = [InlineKeyboardButton(desk.texts.city_buttons.get(c) or f"{c} {desk.assistant.english_name(c)}",
+                                    callback_data=f"city:{c}") for c in desk.assistant.cities]
     buttons.append(InlineKeyboardButton(desk.texts.city_buttons["*"], callback_data="city:*"))
+    rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]  # three a row: many regions stay readable
     await update.effective_message.reply_text(esc(desk.texts(lang, "city_prompt", city=current)),
-                                              reply_markup=InlineKeyboardMarkup([buttons]))
+                                              reply_markup=InlineKeyboardMarkup(rows))
 
 
 async def city_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -191,5 +191,13 @@ def install(app: FastAPI, settings: Settings) -> None:
             data = json.loads(texts_path.read_text(encoding="utf-8"))
         except FileNotFoundError as e:
             raise NotFound(f"the page texts are missing: {texts_path}") from e
-        data["covered"] = request.app.state.assistant.cities
+        assistant = request.app.state.assistant
+        data["covered"] = assistant.cities
+        data["levels"] = assistant.levels
+        data["cities"] = {**{c: assistant.english_name(c) for c in data["covered"]}, **data.get("cities", {})}
+        for lang, names in (("zh", "、".join(data["covered"])),
+                            ("en", ", ".join(data["cities"].get(c, c) for c in data["covered"]))):
+            for key, value in data.get(lang, {}).items():
+                if isinstance(value, str) and "{covered}" in value:
+                    data[lang][key] = value.replace("{covered}", names or "—")
         return JSONResponse(data, headers={"Cache-Control": "no-cache"})

@@ -58,7 +58,9 @@ tabs.forEach((tab, i) => {
 
 // ---- filters ---------------------------------------------------------------------------------
 function docLabel(d) {
-  return `${cityName(d.region)} · ${d.title}${d.authority === "repost" ? `（${t("repost")}）` : ""}`;
+  const level = d.region_level ? `（${t(`level_${d.region_level}`)}）` : "";
+  const marks = (d.authority === "repost" ? `（${t("repost")}）` : "") + (d.current === false ? `（${t("repealed")}）` : "");
+  return `${cityName(d.region)}${level} · ${d.title}${marks}`;
 }
 
 function fillDocFilter() {
@@ -297,6 +299,10 @@ function renderDocument(id, markId = null) {
       el("h3", { text: `《${d.title}》` }),
       el("dl", { class: "facts" }, factRow("issuer", d.issuer), factRow("number", d.number), factRow("date", d.date),
         [el("dt", { t: "region" }), el("dd", { dataset: { city: d.region }, text: cityName(d.region) })],
+        d.region_level ? factRow("level", t(`level_${d.region_level}`)) : null,
+        d.kind ? factRow("kind", t(`kind_${d.kind}`)) : null,
+        d.effective ? factRow("effective", d.effective) : null,
+        d.repealed_by ? factRow("repealed", d.repealed_by) : null,
         [el("dt", { t: "authority" }), el("dd", { t: d.authority === "repost" ? "repost" : "official" })])),
     d.preamble ? el("details", { class: "preamble" }, el("summary", { t: "preamble" }), el("p", { text: d.preamble })) : null,
     el("nav", { class: "outline", dataset: { tAria: "outline" }, "aria-label": t("outline") },
