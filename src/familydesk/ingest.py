@@ -146,7 +146,10 @@ def prepare(path: Path, overrides: Overrides | None = None, divisions: Divisions
         for e in read_manifest(index_dir):
             if any(_same_title(e.get("title", ""), t) for t in det.repeals) and e["id"] not in supersedes:
                 supersedes.append(e["id"])
-    entry = {"id": doc_id, "file": f"sources/{doc_id}.txt", "title": o.title or det.title,
+    from .metadata import KIND_NAMES
+
+    title = o.title or det.title or f"{det.issuer or region.name}{KIND_NAMES.get(kind, '')}"
+    entry = {"id": doc_id, "file": f"sources/{doc_id}.txt", "title": title,
              "issuer": o.issuer or det.issuer or region.name, "number": o.number or det.number,
              "date": date, "city": region_name, "authority": o.authority or "official", "repost_of": None,
              "region_code": region.code, "level": region.level, "kind": kind,

@@ -13,12 +13,16 @@ from dataclasses import dataclass, field
 from .clauses import DATE_LINE, ISSUER_LINE, ParsedDocument, _strip_marks
 
 KINDS = ("rule", "guide", "interpretation")
+KIND_NAMES = {"rule": "政策文件", "guide": "办事指南", "interpretation": "政策解读"}
+# a page title that is a portal's label rather than a document's title
+JUNK_TITLE = re.compile(r"^附件|日期|来源|发布时间|门户网站|政府信息公开|部门文件|^\W*$|^[^\u4e00-\u9fff]*$")
 KIND_OF_TYPE = {"政策规章": "rule", "政策法规": "rule", "办事指南": "guide", "官方解读": "interpretation",
                 "政策解读": "interpretation", "rule": "rule", "guide": "guide", "interpretation": "interpretation"}
 _KIND_WORDS = (("interpretation", re.compile(r"解读|问答|答问|问与答|答记者问|一图读懂")),
                ("guide", re.compile(r"指南|申领|操作|流程|怎么办|攻略|提醒|开始|可以申")))
 _TITLE_WORDS = re.compile(r"方案|办法|细则|措施|规定|意见|通知|指南|解读|问答|清单|条例|决定|公告|通告|规范")
 _IN_NOTICE_ORDER = re.compile(r"现将[〈<《]([^》〉>]{4,80})[》〉>]印发|[〈<《]([^》〉>]{4,80})[》〉>](?:已经[^，。]{0,20}同意，)?现予?印发")
+_IN_HEADLINE = re.compile(r"印发[了]?[〈<《]([^》〉>]{4,80})[》〉>]$")
 _NUMBER_AT = re.compile(r"^(?P<n>[\u4e00-\u9fff]{1,8}[〔\[［(（](?:19|20)\d{2}[〕\]］)）]\d{1,4}号)")
 _NUMBER_CELL = re.compile(r"(?:^|\|)(?P<n>[\u4e00-\u9fff]{1,8}[〔\[［(（](?:19|20)\d{2}[〕\]］)）]\d{1,4}号)\s*(?:\||$)")
 _NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔\[［(（]\s*((?:19|20)\d{2})\s*[〕\]］)）]\s*(\d{1,4})\s*号")
@@ -72,8 +76,11 @@ def detect(text: str, parsed: ParsedDocument, hints: dict | None = None, file_st
     raw_lines = [ln for ln in raw_lines if ln][:60]
     # title: the last title-like line before the body (the document's own title follows its notice);
     # a notice's title (关于印发《X》的通知) names the document X
-    titles = [ln for ln in lines if len(ln) <= 70 and _TITLE_WORDS.search(ln) and "|" not in ln
+    titles = [ln for ln in lines if len(ln) <= 70 and _TITLE_WORDS.search(ln) and "|" not in ln and "，" not in ln
               and not re.search(r"[。；]$", ln) and not ln.startswith(("各", "根据", "为", "现将"))]
+    # a news-style heading "X厅印发《Y》": the document is Y
+    titles = [(_IN_HEADLINE.search(t).group(1) if _IN_HEADLINE.search(t) and not t.endswith("通知") else t)
+              for t in titles]
     joined_notice = re.search(r"关于印发[〈<《]([^》〉>]{4,80})[》〉>]的?通知", head)
     m = _IN_NOTICE_ORDER.search(head)
     if titles and not re.search(r"关于印发|的通知$", titles[-1]):
@@ -84,9 +91,12 @@ def detect(text: str, parsed: ParsedDocument, hints: dict | None = None, file_st
         d.title = _clean(m.group(1) or m.group(2))
     elif titles:
         d.title = _clean(titles[-1])
-    elif hints.get("title"):
+    elif hints.get("title") and not JUNK_TITLE.search(str(hints["title"])):
         d.title = _clean(str(hints["title"]))
         d.assumed.append("title (from the page's metadata)")
+    elif hints.get("title"):
+        d.title = ""  # the page's title is a scraper's label (日期…来源…, 部门文件_…门户网站): named after the issuer below
+        d.assumed.append("title (none printed; named after the issuer and kind)")
     else:
         first = next((ln for ln in raw_lines), file_stem)
         d.title = _clean(first)[:60] or file_stem
@@ -115,11 +125,11 @@ def detect(text: str, parsed: ParsedDocument, hints: dict | None = None, file_st
                 d.issuer = "、".join(re.sub(r"[\s|]+", "、", x).strip("、") for x in issuers)
             break
     if not d.date:
-        m = _TABLE_DATE.search(top) or re.search(r"(?:发布时间|发布日期|日期)\s*[:：]\s*((?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2})", top)
+        m = _TABLE_DATE.search(top) or re.search(r"(?:发布时间|发布日期|日期)\s*[:：]\s*\**\s*((?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2})", top)
         if m:
             d.date = iso_date(m.group(1))
     if not d.issuer:
-        m = _TABLE_ISSUER.search(top)
+        m = _TABLE_ISSUER.search(top) or re.search(r"来源\s*[:：]\s*\**\s*([^*\s|]{2,40}?(?:委员会|政府|办公厅|办公室|厅|局|中心))", top)
         if m and m.group(1).strip():
             d.issuer = _clean(m.group(1))
     if not d.issuer:
