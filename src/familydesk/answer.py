@@ -294,7 +294,7 @@ class ExtractiveAnswerer:
             return Answer(text, True, None, [], lang, "uncovered_city")
         # a place's own documents first, then its province's, then the nation's: the first that has a
         # relevant clause answers (and says "not stated" when that clause states no figure)
-        pool, tier = hits, None
+        pool, tier = hits, (q.scope[0] if q.place and len(q.scope) == 1 else None)
         if len(q.scope) > 1:
             answering = [h for h in hits if h.relevance >= self.min_relevance and h.coverage >= MIN_COVERAGE]
             best_cover = max((h.coverage for h in answering), default=0.0)

@@ -396,7 +396,7 @@ class Divisions:
         """The name to show in an English answer: the customary English name where there is one (Harbin,
         Inner Mongolia), else the pinyin of the short name (Jinan, Zhejiang)."""
         if region.level == "全国":
-            return "China (national)"
+            return "China"
         names = self._english.get(region.code)
         if names:
             return names[0].title()
