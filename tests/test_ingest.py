@@ -111,3 +111,32 @@ def test_admin_upload_and_delete_over_http(lexical):
     import asyncio
 
     asyncio.run(run())
+
+
+def test_the_asked_figure_comes_first_when_a_sentence_states_several(lexical):
+    lexical.ingest(WILD / "济南市_政策规章_73.md")
+    a = lexical.ask("How much is the childcare subsidy for a second child in Jinan?")
+    assert not a.abstained and a.citations[0].clause == "第五条"
+    assert a.answer.startswith("Jinan: 7200 yuan")  # 二孩 is rarer than 育儿补贴: its phrase leads
+
+
+def test_place_without_documents_answered_by_the_nation_says_so(lexical):
+    lexical.ingest(WILD / "贴申领专区_官方解读_32.md", Overrides(region="全国"))
+    a = lexical.ask("甘肃育儿补贴每年多少钱")
+    assert not a.abstained and a.citations[0].region == "全国" and a.citations[0].region_level == "全国"
+    assert a.answer.startswith("甘肃没有单独的文件")
+    en = lexical.ask("How much is the childcare subsidy in Gansu per year?")
+    assert en.answer.startswith("Gansu has no document of its own") and "China's national documents" in en.answer
+
+
+def test_the_city_own_clause_answers_not_stated_rather_than_borrowing_the_nation_figure(lexical):
+    lexical.ingest(WILD / "贴申领专区_官方解读_32.md", Overrides(region="全国"))
+    a = lexical.ask("包头生孩子能领多少钱的育儿补贴")
+    assert a.abstained and a.reason == "figure_not_stated" and "3600" not in a.answer
+    assert a.citations[0].region == "包头"
+
+
+def test_english_answers_name_regions_in_english(lexical):
+    lexical.ingest(WILD / "哈尔滨市_政策规章_69.md")
+    a = lexical.ask("How much is the childcare subsidy in Harbin?")
+    assert a.answer.startswith("Harbin:")

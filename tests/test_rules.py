@@ -145,3 +145,23 @@ def test_which_figure_questions_must_be_stated(reader):
     q = reader.read("How long does it take to get the maternity allowance in Baotou?")
     assert q.needs_figure and "即申即享" in q.figure_words
     assert reader.read("北京育儿补贴每月发多少钱").needs_figure
+
+
+@pytest.mark.parametrize("question", ["包头陪产假", "包头陪产假有几天", "包头市陪产假规定", "包头 陪产假 天数"])
+def test_a_benefit_named_one_way_searches_for_all_its_names(reader, question):
+    q = reader.read(question)
+    terms = {t for g in q.groups for t in g.terms}
+    assert {"陪产假", "护理假"} <= terms and q.city == "包头"
+
+
+def test_place_names_and_figure_words_are_not_search_terms(reader):
+    q = reader.read("哈尔滨育儿补贴每年多少钱")
+    terms = {t for g in q.groups for t in g.terms}
+    assert "哈尔滨" not in terms and "多少钱" not in terms and q.quantity == "money"
+    q = reader.read("How much is the childcare subsidy in Baotou?")
+    assert "baotou" not in q.unknown_words and q.city == "包头"
+
+
+def test_places_abroad_are_uncovered(reader):
+    assert reader.read("东京的育儿补贴每月多少钱").uncovered == ["东京"]
+    assert reader.read("How long is paternity leave in Tokyo?").uncovered == ["东京"]

@@ -147,10 +147,10 @@ class Texts:
     def covered(self, lang: str) -> str:
         """The covered regions, named from the knowledge base (set by the assistant when it loads)."""
         names = [self.city(lang, c) for c in getattr(self, "regions", [])]
-        if len(names) > 8:
-            more = len(names) - 8
-            names = names[:8] + [f"等{more}个地区" if lang == "zh" else f"{more} more"]
-        return ("、" if lang == "zh" else ", ").join(names)
+        shown = ("、" if lang == "zh" else ", ").join(names[:8])
+        if len(names) > 8:  # a long list is cut: the count says how many there are
+            shown += f"等{len(names)}个地区" if lang == "zh" else f" and {len(names) - 8} more regions"
+        return shown
 
     @property
     def constants(self) -> str:
@@ -232,6 +232,7 @@ class ExtractiveAnswerer:
     def __init__(self, corpus: Corpus, texts: Texts, units_for, min_relevance: float) -> None:
         self.corpus, self.texts, self.units_for = corpus, texts, units_for
         self.min_relevance = min_relevance
+        self.term_weight = None  # the index's idf of a term (set by the assistant once the index is built)
 
     # ---- citations -----------------------------------------------------------------------
     def citation(self, clause: Clause, score: float = 0.0, quote: str = "") -> Citation:
@@ -258,8 +259,11 @@ class ExtractiveAnswerer:
         terms = set(hit.matched)
         grams = {t[i:i + 2] for t in q.terms for i in range(len(t) - 1)}
 
+        weight = self.term_weight or (lambda t: 1.0)
+
         def overlap(text: str) -> float:
-            return sum(len(t) for t in terms if t in text) + 0.5 * sum(1 for g in grams if g in text)
+            # a rarer word of the question says more about what is asked (二孩 over 育儿补贴)
+            return sum(len(t) * weight(t) for t in terms if t in text) + 0.5 * sum(1 for g in grams if g in text)
 
         scored = []
         for i, s in enumerate(sentences):
@@ -274,7 +278,9 @@ class ExtractiveAnswerer:
         key, figures = "", []
         if with_figure:
             phrases = [p for p in split_phrases(best) if _figures(p, units)] or [best]  # 9:1 spans a split
-            key = max(phrases, key=overlap).strip()
+            # a qualifier of the question (二孩, 男职工) picks its figure among several
+            qualified = [p for p in phrases if any(w in _spelled_out(p) for w in q.qualifiers)]
+            key = max(qualified or phrases, key=overlap).strip()
             figures = _figures(key, units)
         return Pick(sentence=best, key=key, figures=figures, topic=topic)
 
@@ -380,6 +386,11 @@ class ExtractiveAnswerer:
                 chosen.append(h)
                 seen.add(city)
         return chosen
+
+
+def _spelled_out(text: str) -> str:
+    """一、二孩 → 一孩、二孩 (and 一二孩, 二、三孩): a list of child orders names each child."""
+    return re.sub(r"([一二三四])[、，,和及]?(?=[一二三四][、，,和及]?[一二三四]?孩)", r"\1孩", text)
 
 
 def _figures(text: str, units: tuple[str, ...]) -> list[tuple[str, str]]:

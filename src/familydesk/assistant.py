@@ -60,7 +60,7 @@ class Assistant:
             self.corpus = load_corpus(s.index_dir)
             self.reader = QueryReader(s.index_dir, places=Places.from_documents(self.corpus.documents.values()))
             self.texts = Texts(s.prompts_dir)
-            self.texts.regions = list(self.reader.places.covered)
+            self.texts.regions = sorted(self.reader.places.covered, key=self.reader.places.sort_key)
             self.texts.english = self.reader.places.english
             if self._embeddings_override:
                 self.embeddings, fingerprint = self._embeddings_override
@@ -74,6 +74,7 @@ class Assistant:
             self.index = HybridIndex(self.corpus, self.reader.tokenizer, self.store, self.embeddings,
                                      s.dense_weight)
             self.answerer = ExtractiveAnswerer(self.corpus, self.texts, self.reader.units_for, s.min_relevance)
+            self.answerer.term_weight = self.index.term_weight
             self.retriever = ClauseRetriever(index=self.index, reader=self.reader)
             self.llm = LLMAnswerer(s, self.answerer, self.texts) if s.llm_base_url else None
             if self.llm:
@@ -232,9 +233,7 @@ class Assistant:
         """The covered regions, national first, then provinces, cities and counties."""
         if not self.ready:
             return []
-        order = {"全国": 0, "省级": 1, "地级": 2, "县级": 3}
-        places = self.reader.places
-        return sorted(places.covered, key=lambda c: (order.get(places.label(c), 2), places.code_of.get(c, "")))
+        return sorted(self.reader.places.covered, key=self.reader.places.sort_key)
 
     @property
     def levels(self) -> dict[str, str]:

@@ -65,6 +65,7 @@ class Query:
     quantity: str | None = None  # duration | money | percent | count | age | deadline
     needs_figure: bool = False  # abstain when the answering sentence states no figure of that kind
     figure_words: tuple[str, ...] = ()  # words that answer the figure question without a number (即申即享)
+    qualifiers: tuple[str, ...] = ()  # words of the question that pick one figure among several (二孩, 男职工)
     groups: list[Group] = field(default_factory=list)
     unknown_words: list[str] = field(default_factory=list)  # English content words the glossary lacks
 
@@ -213,6 +214,11 @@ class Places:
             return name
         return self.divisions.english(region)
 
+    def sort_key(self, name: str) -> tuple:
+        """National first, then provinces, cities and counties, each in division-code order."""
+        order = {"全国": 0, "省级": 1, "地级": 2, "县级": 3}
+        return (order.get(self.label(name), 2), self.code_of.get(name, ""))
+
     def label(self, name: str) -> str:
         """全国 / 省级 / 地级 / 县级 of a covered region."""
         code = self.code_of.get(name)
@@ -294,6 +300,14 @@ class QueryReader:
 
             places = Places.from_documents(load_corpus(index_dir).documents.values())
         self.places = places
+        self.classes: dict[str, tuple[str, ...]] = {}  # term → its class of equivalent names (policy_terms.tsv)
+        classes_file = index_dir / "policy_terms.tsv"
+        if classes_file.exists():
+            for line in classes_file.read_text(encoding="utf-8").splitlines():
+                if line.strip() and not line.startswith("#"):
+                    members = tuple(t.strip() for t in line.split("|") if t.strip())
+                    for t in members:
+                        self.classes[t] = members
         abroad_file = index_dir / "places_abroad.tsv"
         abroad: dict[str, list[str]] = {}
         if abroad_file.exists():
@@ -313,6 +327,7 @@ class QueryReader:
         self.units = {kind: units for kind, _, _, units in self.quantity}
         self.figure_required = set(rules.get("figure_required", self.units))
         self.figure_words = {k: tuple(v) for k, v in rules.get("figure_words", {}).items()}
+        self.qualifiers = tuple(rules.get("qualifiers", ()))
         self.injection = [re.compile(p, re.I) for p in rules["injection"]]
         corpus_terms = self.glossary.chinese_terms | {t for ts in self.colloquial.entries.values() for t in ts}
         self.tokenizer = tokenizer_factory(user_words=corpus_terms, stopwords=self.stop_zh)
@@ -369,6 +384,11 @@ class QueryReader:
             q.groups.extend(groups)
             q.unknown_words = [words[i] for i in uncovered_pos
                                if words[i] not in self.stop_en and not words[i].isdigit() and len(words[i]) > 1]
+        # a benefit named one way searches for every name it has (陪产假 → 护理假, 陪护假, …)
+        q.groups = [Group(g.source, tuple(_unique([t2 for t in g.terms for t2 in (t, *self.classes.get(t, ()))])))
+                    if any(t in self.classes for t in g.terms) else g for g in q.groups]
+        terms_now = {t for g in q.groups for t in g.terms}
+        q.qualifiers = tuple(w for w in self.qualifiers if w in terms_now or w in text)
         # keep the first occurrence of each concept
         seen, unique = set(), []
         for g in q.groups:
