@@ -116,6 +116,7 @@ class HybridIndex:
         for cid in dense:
             lexical.setdefault(cid, float(folded[self._order[cid]]))
         w = self.dense_weight if dense else 0.0
+        dense_floor = min(dense.values()) if dense else 0.0
         group_weights = [max(self.term_weight(t) for t in g.terms) for g in q.groups]
         # English words the glossary does not know still count against coverage: "minimum wage"
         # must not be fully covered by 工资 alone.
@@ -132,7 +133,8 @@ class HybridIndex:
                     matched.extend(found)
                     covered += gw
             coverage = covered / total_weight if q.groups else 0.0
-            d = _rescale(dense.get(cid, 0.0)) if dense else 0.0
+            # a clause outside the nearest windows is at most as near as the farthest one fetched
+            d = _rescale(dense.get(cid, dense_floor)) if dense else 0.0
             lex_norm = lex / top if top > 0 else 0.0
             hits.append(Hit(clause=self.official[cid], score=(1 - w) * ((1 - COVERAGE_IN_RANK) * lex_norm + COVERAGE_IN_RANK * coverage) + w * d,
                             relevance=(1 - w) * coverage + w * d, lexical=lex_norm, coverage=coverage,
