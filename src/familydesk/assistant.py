@@ -48,53 +48,73 @@ class Assistant:
         self._lock = threading.Lock()
         self._ingest_lock = threading.Lock()  # one writer of index/ at a time
         self.ready = False
-        self.corpus: Corpus | None = None
+        self._snap: _Snapshot | None = None
+        self.querylog = None
         self.load_seconds: float | None = None
 
     # ---- loading -------------------------------------------------------------------------
     def load(self, progress: bool = False) -> "Assistant":
-        """Parse the corpus, sync the vector store (embedding only what changed), build BM25."""
+        """Parse the corpus, sync the vector store (embedding only what changed), build BM25.
+
+        Everything is built aside and goes live in one assignment (`self._snap`): a question already
+        being answered finishes on the knowledge base it started with, even when a document is
+        added or deleted meanwhile."""
         with self._lock:
             t = time.perf_counter()
             s = self.settings
-            self.corpus = load_corpus(s.index_dir)
-            self.reader = QueryReader(s.index_dir, places=Places.from_documents(self.corpus.documents.values()))
-            self.texts = Texts(s.prompts_dir)
-            self.texts.regions = sorted(self.reader.places.covered, key=self.reader.places.sort_key)
-            self.texts.english = self.reader.places.english
+            snap = _Snapshot()
+            snap.corpus = load_corpus(s.index_dir)
+            snap.reader = QueryReader(s.index_dir, places=Places.from_documents(snap.corpus.documents.values()))
+            snap.texts = Texts(s.prompts_dir)
+            snap.texts.regions = sorted(snap.reader.places.covered, key=snap.reader.places.sort_key)
+            snap.texts.english = snap.reader.places.english
             if self._embeddings_override:
-                self.embeddings, fingerprint = self._embeddings_override
+                snap.embeddings, fingerprint = self._embeddings_override
             else:
-                self.embeddings, fingerprint = make_embeddings(s.embedding, s.embedding_model, s.embedding_threads)
-            self.store = None
-            self.sync_report = {"added": 0, "updated": 0, "deleted": 0, "total": 0}
-            if self.embeddings is not None:
-                self.store, self.sync_report = self._open_store(fingerprint, progress)
-                self.embeddings.embed_query("warm up")  # load the model weights now, not on a user's question
-            self.index = HybridIndex(self.corpus, self.reader.tokenizer, self.store, self.embeddings,
-                                     s.dense_weight)
-            self.answerer = ExtractiveAnswerer(self.corpus, self.texts, self.reader.units_for, s.min_relevance)
-            self.answerer.term_weight = self.index.term_weight
-            self.retriever = ClauseRetriever(index=self.index, reader=self.reader)
-            self.llm = LLMAnswerer(s, self.answerer, self.texts) if s.llm_base_url else None
-            if self.llm:
-                self.chain = (RunnableLambda(self._read_llm)
-                              | RunnableLambda(lambda x: {**x, "hits": self._search_llm(x)})
-                              | RunnableLambda(lambda x: self.llm(x["q"], x["hits"], x["budget"])))
+                snap.embeddings, fingerprint = make_embeddings(s.embedding, s.embedding_model, s.embedding_threads)
+            snap.store = None
+            snap.sync_report = {"added": 0, "updated": 0, "deleted": 0, "total": 0}
+            if snap.embeddings is not None:
+                snap.store, snap.sync_report = self._open_store(fingerprint, progress, snap.corpus, snap.embeddings)
+                snap.embeddings.embed_query("warm up")  # load the model weights now, not on a user's question
+            snap.index = HybridIndex(snap.corpus, snap.reader.tokenizer, snap.store, snap.embeddings, s.dense_weight)
+            snap.answerer = ExtractiveAnswerer(snap.corpus, snap.texts, snap.reader.units_for, s.min_relevance)
+            snap.answerer.term_weight = snap.index.term_weight
+            snap.retriever = ClauseRetriever(index=snap.index, reader=snap.reader)
+            snap.llm = LLMAnswerer(s, snap.answerer, snap.texts) if s.llm_base_url else None
+            if snap.llm:
+                snap.chain = (RunnableLambda(lambda x: self._read_llm(snap, x))
+                              | RunnableLambda(lambda x: {**x, "hits": self._search_llm(snap, x)})
+                              | RunnableLambda(lambda x: snap.llm(x["q"], x["hits"], x["budget"])))
             else:
-                self.chain = (RunnableLambda(self._read)
-                              | RunnableLambda(lambda x: (x, self.index.search(x, k=SEARCH_K)))
-                              | RunnableLambda(lambda x: self.answerer(*x)))
-            self.querylog = QueryLog(database_path(s.database_url, s.data_dir), s.log_retention_days)
+                snap.chain = (RunnableLambda(lambda x: self._read(snap, x))
+                              | RunnableLambda(lambda x: (x, snap.index.search(x, k=SEARCH_K)))
+                              | RunnableLambda(lambda x: snap.answerer(*x)))
+            if self._snap is None or self.querylog is None:
+                self.querylog = QueryLog(database_path(s.database_url, s.data_dir), s.log_retention_days)
             self.embedding_fingerprint = fingerprint
+            self._snap = snap  # live from here on
             self.ready = True
             self.load_seconds = time.perf_counter() - t
             log.info("knowledge base loaded: %d documents, %d clauses, %s, index %s in %.1fs",
-                     len(self.corpus.documents), len(self.corpus.clauses), fingerprint, self.sync_report,
+                     len(snap.corpus.documents), len(snap.corpus.clauses), fingerprint, snap.sync_report,
                      self.load_seconds)
             return self
 
-    def _open_store(self, fingerprint: str, progress: bool):
+    # what the live snapshot holds, for callers that read one part (tests, the channels' helpers)
+    corpus = property(lambda self: self._snap.corpus if self._snap else None)
+    reader = property(lambda self: self._snap.reader)
+    texts = property(lambda self: self._snap.texts)
+    embeddings = property(lambda self: self._snap.embeddings)
+    store = property(lambda self: self._snap.store)
+    sync_report = property(lambda self: self._snap.sync_report)
+    index = property(lambda self: self._snap.index)
+    answerer = property(lambda self: self._snap.answerer)
+    retriever = property(lambda self: self._snap.retriever)
+    llm = property(lambda self: self._snap.llm)
+    chain = property(lambda self: self._snap.chain)
+
+    def _open_store(self, fingerprint: str, progress: bool, corpus: Corpus, embeddings):
         """Open (and sync) the vector store; an embedded store that cannot be read is moved aside and
         rebuilt from the sources — the sources, not the store, are the knowledge base."""
         s = self.settings
@@ -102,9 +122,10 @@ class Assistant:
             try:
                 if not s.chroma_url and not (s.chroma_path / "chroma.sqlite3").exists():
                     log.warning("no index in %s: building it from the sources", s.chroma_path)
-                store = ClauseStore(make_client(s.chroma_url, s.chroma_path), self.embeddings, fingerprint,
+                store = ClauseStore(make_client(s.chroma_url, s.chroma_path), embeddings, fingerprint,
                                     s.collection)
-                return store, store.sync(self.corpus.clauses, self._city_of(), progress=progress)
+                return store, store.sync(corpus.clauses, {d.id: d.city for d in corpus.documents.values()},
+                                         progress=progress)
             except Exception as e:
                 if s.chroma_url or attempt == 2:
                     raise
@@ -115,31 +136,30 @@ class Assistant:
                 s.chroma_path.rename(aside)
         raise AssertionError("unreachable")
 
-    def _city_of(self) -> dict[str, str]:
-        return {d.id: d.city for d in self.corpus.documents.values()}
-
     def _need(self) -> None:
         if not self.ready:
             raise Unavailable("the knowledge base is still loading; try again in a few seconds")
 
     # ---- the facade ----------------------------------------------------------------------
-    def _read(self, x: dict):
-        return self.reader.read(x["question"], x.get("region"))
+    @staticmethod
+    def _read(snap, x: dict):
+        return snap.reader.read(x["question"], x.get("region"))
 
-    def _read_llm(self, x: dict) -> dict:
+    def _read_llm(self, snap, x: dict) -> dict:
         """LLM mode: the question's time budget starts here; English questions may be rewritten."""
-        q, budget = self._read(x), self.llm.budget()
-        rewritten = self.llm.rewrite(q, self.reader, budget) if self.settings.llm_rewrite else q
+        q, budget = self._read(snap, x), snap.llm.budget()
+        rewritten = snap.llm.rewrite(q, snap.reader, budget) if self.settings.llm_rewrite else q
         return {"q": rewritten, "base": q if rewritten is not q else None, "budget": budget}
 
-    def _search_llm(self, x: dict) -> list:
+    @staticmethod
+    def _search_llm(snap, x: dict) -> list:
         """Rewritten question: its terms rank the clauses, but each clause's relevance — what abstention
         is decided on — stays that of the question as read (glossary only): a model's search terms can
         reorder the answer, never turn an off-topic question into one."""
-        hits = self.index.search(x["q"], k=10)
+        hits = snap.index.search(x["q"], k=10)
         if x.get("base") is None:
             return hits
-        relevance = {h.clause.id: h.relevance for h in self.index.search(x["base"], k=MAX_K)}
+        relevance = {h.clause.id: h.relevance for h in snap.index.search(x["base"], k=MAX_K)}
         return [dataclasses.replace(h, relevance=relevance.get(h.clause.id, 0.0)) for h in hits]
 
     def ask(self, question: str, region: str | None = None) -> Answer:
@@ -149,7 +169,7 @@ class Assistant:
         if not question:
             raise BadRequest("the question is empty")
         started = time.perf_counter()
-        answer = self.chain.invoke({"question": question, "region": region})
+        answer = self._snap.chain.invoke({"question": question, "region": region})
         self._log(answer, question, started)
         return answer
 
@@ -184,12 +204,13 @@ class Assistant:
         if not question:
             raise BadRequest("the question is empty")
         started = time.perf_counter()
-        if self.llm:
-            x = self._read_llm({"question": question, "region": region})
-            events = self.llm.stream(x["q"], self._search_llm(x), x["budget"])
+        snap = self._snap
+        if snap.llm:
+            x = self._read_llm(snap, {"question": question, "region": region})
+            events = snap.llm.stream(x["q"], self._search_llm(snap, x), x["budget"])
         else:
-            q = self._read({"question": question, "region": region})
-            events = answer_events(self.answerer(q, self.index.search(q, k=SEARCH_K)))
+            q = self._read(snap, {"question": question, "region": region})
+            events = answer_events(snap.answerer(q, snap.index.search(q, k=SEARCH_K)))
         for event in events:
             if event["type"] == "answer":
                 self._log(event["answer"], question, started)
@@ -199,22 +220,24 @@ class Assistant:
         """Clauses for a query, best first (the staff console's search)."""
         self._need()
         k = max(1, min(MAX_K, int(k)))
-        q = self.reader.read(query, region)
-        hits = self.index.search(q, k=k)
-        return [self.answerer.citation(h.clause, h.score, self.answerer.pick(q, h).sentence) for h in hits
+        snap = self._snap
+        q = snap.reader.read(query, region)
+        hits = snap.index.search(q, k=k)
+        return [snap.answerer.citation(h.clause, h.score, snap.answerer.pick(q, h).sentence) for h in hits
                 if h.relevance > 0 or h.lexical > 0]
 
     def clause(self, clause_id: str) -> Citation:
         """One clause with its full citation."""
         self._need()
-        return self.answerer.citation(self.corpus.clause(clause_id))
+        snap = self._snap
+        return snap.answerer.citation(snap.corpus.clause(clause_id))
 
     def documents(self) -> list[dict]:
         """Every document with its clause outline."""
         self._need()
-        out = []
-        for doc in self.corpus.documents.values():
-            parsed = self.corpus.parsed[doc.id]
+        out, corpus = [], self._snap.corpus
+        for doc in corpus.documents.values():
+            parsed = corpus.parsed[doc.id]
             out.append({
                 "id": doc.id, "title": doc.title, "issuer": doc.issuer, "number": doc.number, "date": doc.date,
                 "region": doc.city, "region_level": doc.level, "region_code": doc.region_code, "kind": doc.kind,
@@ -303,6 +326,16 @@ class Assistant:
         return {"status": "ok", "documents": len(self.corpus.documents), "clauses": len(self.corpus.clauses),
                 "vectors": vectors, "embedding": self.embedding_fingerprint,
                 "load_seconds": round(self.load_seconds or 0, 2)}
+
+
+class _Snapshot:
+    """One loaded knowledge base: corpus, question reader, index, answerer and the chain over them."""
+
+    corpus: Corpus
+    reader: QueryReader
+    texts: Texts
+    index: HybridIndex
+    answerer: ExtractiveAnswerer
 
 
 def _release_chroma(path: Path) -> None:
