@@ -140,3 +140,30 @@ def test_english_answers_name_regions_in_english(lexical):
     lexical.ingest(WILD / "哈尔滨市_政策规章_69.md")
     a = lexical.ask("How much is the childcare subsidy in Harbin?")
     assert a.answer.startswith("Harbin:")
+
+
+def test_questions_in_flight_never_fail_while_documents_come_and_go(lexical):
+    import threading
+
+    errors, answered, stop = [], [], threading.Event()
+
+    def ask_loop():
+        while not stop.is_set():
+            try:
+                for q in ("包头护理假多少天", "济南育儿补贴标准", "How much is the childcare subsidy in Jinan?"):
+                    answered.append(lexical.ask(q))
+            except Exception as e:  # noqa: BLE001 - any failure is what this test is about
+                errors.append(e)
+
+    threads = [threading.Thread(target=ask_loop) for _ in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        for _ in range(3):
+            r = lexical.ingest(WILD / "济南市_政策规章_73.md")
+            lexical.delete_document(r["id"])
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert not errors and len(answered) > 10
