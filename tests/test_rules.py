@@ -165,3 +165,9 @@ def test_place_names_and_figure_words_are_not_search_terms(reader):
 def test_places_abroad_are_uncovered(reader):
     assert reader.read("东京的育儿补贴每月多少钱").uncovered == ["东京"]
     assert reader.read("How long is paternity leave in Tokyo?").uncovered == ["东京"]
+
+
+def test_traditional_characters_read_as_simplified(reader):
+    trad, simp = reader.read("包頭的陪產假有幾天"), reader.read("包头的陪产假有几天")
+    assert trad.city == simp.city == "包头" and trad.groups == simp.groups and trad.quantity == "duration"
+    assert reader.read("產假", region="包頭").city == "包头"

@@ -333,7 +333,8 @@ class QueryReader:
         self.tokenizer = tokenizer_factory(user_words=corpus_terms, stopwords=self.stop_zh)
 
     def read(self, text: str, region: str | None = None) -> Query:
-        city = self.places.normalise(region)
+        text = to_simplified(text)  # 包頭的陪產假 reads as 包头的陪产假: the documents are in simplified characters
+        city = self.places.normalise(to_simplified(region) if region else region)
         covered, uncovered, parent_of, scopes = self.places.find(text)
         place_forms = list(self.places.last_aliases)
         abroad = self.abroad.find(text, text.lower())
@@ -400,6 +401,21 @@ class QueryReader:
 
     def units_for(self, kind: str | None) -> tuple[str, ...]:
         return self.units.get(kind, ()) if kind else ()
+
+
+_T2S = None
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters to simplified (OpenCC's tables, opencc-python-reimplemented)."""
+    global _T2S
+    if not has_cjk(text):
+        return text
+    if _T2S is None:
+        from opencc import OpenCC
+
+        _T2S = OpenCC("t2s")
+    return _T2S.convert(text)
 
 
 def _cjk_share(text: str) -> float:
