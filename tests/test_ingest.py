@@ -167,3 +167,13 @@ def test_questions_in_flight_never_fail_while_documents_come_and_go(lexical):
         for t in threads:
             t.join()
     assert not errors and len(answered) > 10
+
+
+def test_each_build_writes_a_calibration_report_and_names_what_dropped(lexical):
+    first = lexical.calibrate()
+    path = lexical.settings.data_dir / "calibration.json"
+    assert path.exists() and first["sets"]["dev_questions.jsonl"]["hit@1"] > 0.8 and first["drops"] == []
+    lexical.delete_document("baotou-2025-task-list")
+    second = lexical.calibrate()
+    assert any(d.startswith("dev_questions.jsonl hit@1") for d in second["drops"])
+    assert json.loads(path.read_text(encoding="utf-8"))["previous"]["documents"] == 5

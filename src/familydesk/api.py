@@ -128,8 +128,9 @@ admin = APIRouter(prefix="/api/admin", dependencies=[Depends(require_admin)])
 async def reindex(assistant: AssistantDep) -> dict:
     """Re-read the sources and switch to a rebuilt index atomically; only changed clauses are embedded."""
     await run_in_threadpool(assistant.load)
+    calibration = await run_in_threadpool(assistant.calibrate)
     return {"index": assistant.sync_report, "clauses": len(assistant.corpus.clauses),
-            "seconds": round(assistant.load_seconds or 0, 2)}
+            "seconds": round(assistant.load_seconds or 0, 2), "calibration": calibration}
 
 
 MAX_UPLOAD = 20 * 1024 * 1024  # a document upload; the 64 KB body limit is for questions

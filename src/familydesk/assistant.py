@@ -8,6 +8,7 @@ keeps the extractive answerer as gatekeeper and fallback; the channels do not no
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import threading
 import time
@@ -180,6 +181,36 @@ class Assistant:
                  redact(question)[:200])
         self.querylog.record(question, answer, time.perf_counter() - started)
 
+    def calibrate(self) -> dict | None:
+        """Score the calibration sets (FAMILYDESK_CALIBRATION_SETS) on the live index, write them to
+        <data_dir>/calibration.json beside the previous build's figures, and log any figure that dropped."""
+        from datetime import datetime, timezone
+
+        from .evaluation import calibration_report
+        from .settings import PROJECT_ROOT
+
+        self._need()
+        sets = [PROJECT_ROOT / p.strip() for p in self.settings.calibration_sets.split(",") if p.strip()]
+        sets = [p for p in sets if p.exists()]
+        if not sets:
+            return None
+        path = Path(self.settings.data_dir) / "calibration.json"
+        try:
+            previous = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            previous = None
+        snap = self._snap
+        report = calibration_report(lambda q: snap.chain.invoke({"question": q, "region": None}).to_dict(), sets,
+                                    previous)
+        report.update(at=datetime.now(timezone.utc).isoformat(timespec="seconds"), index=self.embedding_fingerprint,
+                      documents=len(snap.corpus.documents), clauses=len(snap.corpus.clauses),
+                      previous={"at": previous.get("at"), "documents": previous.get("documents")} if previous else None)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        if report["drops"]:
+            log.warning("calibration: figures dropped after this build: %s", "; ".join(report["drops"]))
+        return report
+
     def report(self, limit: int = 20) -> dict:
         """What the knowledge base lacks: the most frequent unanswered questions, and the feedback."""
         out = self.querylog.report(limit)
@@ -292,8 +323,9 @@ class Assistant:
             for path in paths:
                 try:
                     prepared = prepare(path, overrides, index_dir=self.settings.index_dir)
-                    changed |= commit(self.settings.index_dir, prepared)
-                    reports.append({"file": str(path), **prepared.report(), "changed": changed})
+                    this = commit(self.settings.index_dir, prepared)
+                    changed |= this
+                    reports.append({"file": str(path), **prepared.report(), "changed": this})
                 except FamilydeskError as e:
                     reports.append({"file": str(path), "refused": str(e)})
                 if on_file:

@@ -135,6 +135,8 @@ def ingest(path: Path, region, title, number, date, issuer, kind, effective, sup
         bar = tqdm(total=len(files), unit="file", desc="ingest", disable=len(files) < 2 or not sys.stderr.isatty())
         reports = _run(lambda: a.ingest_many(files, o, progress=True, on_file=lambda _f: bar.update()))
         bar.close()
+        if any(r.get("changed") for r in reports):
+            _calibration(a)
     reports += [{"file": str(f), "refused": why} for f, why in skipped]
     if as_json:
         for r in reports:
@@ -193,6 +195,19 @@ def index() -> None:
     a = _run(lambda: Assistant(get_settings()).load(progress=True))
     click.echo(json.dumps({"documents": len(a.corpus.documents), "clauses": len(a.corpus.clauses),
                            "index": a.sync_report, "seconds": round(a.load_seconds, 2)}, ensure_ascii=False))
+    _calibration(a)
+
+
+def _calibration(a: Assistant) -> None:
+    """One line per calibration set, and what dropped since the previous build (see FAMILYDESK_CALIBRATION_SETS)."""
+    report = a.calibrate()
+    if not report:
+        return
+    for name, f in report["sets"].items():
+        click.echo(f"calibration {name}: hit@1 {f['hit@1']:.3f}  hit@3 {f['hit@3']:.3f}  "
+                   f"abstain_ok {f['abstain_ok']:.3f}  leaks {f['leaks']}", err=True)
+    for d in report["drops"]:
+        click.echo(f"calibration DROPPED: {d}", err=True)
 
 
 @main.command(name="eval")

@@ -82,3 +82,25 @@ def evaluate(ask, rows: list[dict]) -> tuple[dict, list[str]]:
            "p50_ms": round(statistics.median(lat) * 1000, 1) if lat else None,
            "p95_ms": round(sorted(lat)[int(0.95 * (len(lat) - 1))] * 1000, 1) if lat else None}
     return out, misses
+
+
+DROP_TOLERANCE = 0.005  # a figure this much lower than on the previous build is reported as a drop
+
+
+def calibration_report(ask, sets: list[Path], previous: dict | None = None) -> dict:
+    """Score each question set on the current index and compare with the previous report: what
+    `familydesk index` and `ingest` print, so a rebuild that lowers answers is seen at once."""
+    figures = {}
+    for path in sets:
+        figures[path.name], _ = evaluate(ask, load_questions(path))
+    drops = []
+    for name, now in figures.items():
+        before = ((previous or {}).get("sets") or {}).get(name)
+        if not before:
+            continue
+        for key in ("hit@1", "hit@3", "abstain_ok"):
+            if now.get(key) is not None and before.get(key) is not None and now[key] < before[key] - DROP_TOLERANCE:
+                drops.append(f"{name} {key} {before[key]:.3f} → {now[key]:.3f}")
+            if now.get("leaks", 0) > before.get("leaks", 0):
+                drops.append(f"{name} leaks {before.get('leaks')} → {now.get('leaks')}")
+    return {"sets": figures, "drops": sorted(set(drops))}

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     rate_limit: int = Field(30, description="API requests per minute per client; 0 turns the limit off.")
     log_level: str = Field("INFO", description="Python log level.")
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Where runtime data lives (query log, feedback, bot state); git-ignored.")
+    calibration_sets: str = Field("tests/data/dev_questions.jsonl,tests/data/offtopic_questions.jsonl",
+                                  description="Question sets (comma-separated, relative to the project) scored after every "
+                                              "`familydesk index` / `ingest` and admin reindex; the figures go to "
+                                              "`<data_dir>/calibration.json` with a warning when one drops. Empty: none.")
     telegram_bot_token: SecretStr | None = Field(
         None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "FAMILYDESK_TELEGRAM_BOT_TOKEN"),
         description="The Telegram bot token from @BotFather, read from `TELEGRAM_BOT_TOKEN` (or this name); never shown or logged.")
