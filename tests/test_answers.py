@@ -122,3 +122,15 @@ def test_langchain_retriever_interface(assistant):
 def test_qualitative_answer_to_a_duration_question(assistant):
     a = assistant.ask("How long does it take to get the maternity allowance paid in Baotou?")
     assert not a.abstained and "即申即享" in a.answer
+
+
+def test_consistency_counts_groups_whose_members_agree():
+    from familydesk.evaluation import evaluate
+
+    rows = [{"id": "a-0", "group": "a", "q": "x", "abstain": True}, {"id": "a-1", "group": "a", "q": "y", "abstain": True},
+            {"id": "b-0", "group": "b", "q": "x", "abstain": True}, {"id": "b-1", "group": "b", "q": "z", "abstain": True}]
+    answers = {"x": {"abstained": True, "citations": [{"id": "c:1"}]}, "y": {"abstained": True, "citations": [{"id": "c:1"}]},
+               "z": {"abstained": False, "citations": [{"id": "c:2"}]}}
+    figures, misses = evaluate(lambda q: answers[q], rows)
+    assert figures["groups"] == 2 and figures["consistency"] == 0.5
+    assert any(m.startswith("group b inconsistent") for m in misses)

@@ -214,7 +214,8 @@ def _calibration(a: Assistant) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print only the figures, as JSON.")
 def eval_(file: Path, as_json: bool) -> None:
-    """Score FILE (questions.jsonl): hit@1, hit@3, MRR, abstain accuracy, leaks, latency."""
+    """Score FILE (questions.jsonl): hit@1, hit@3, MRR, abstain accuracy, leaks, latency; for a rewording set
+    (rows with "group"), also the share of groups answered consistently."""
     from .evaluation import evaluate, load_questions
 
     a = _assistant()

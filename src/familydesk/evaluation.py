@@ -28,13 +28,19 @@ def load_questions(path: Path) -> list[dict]:
 
 
 def evaluate(ask, rows: list[dict]) -> tuple[dict, list[str]]:
-    """ask(question) -> answer dict. Returns (figures, misses)."""
+    """ask(question) -> answer dict. Returns (figures, misses). Rows with a "group" (a rewording set) also
+    give `consistency`: the share of groups whose members all cite the same clause first and make the
+    same stated / not-stated decision."""
     hit1 = hit3 = rr = n_ans = abst_ok = n_abs = leaks = errors = n_en = en_ok = 0
     lat, misses = [], []
+    outcome: dict[str, dict[str, tuple]] = {}  # group → member id → (first cited clause, abstained)
     for r in rows:
         t = time.perf_counter()
         try:
             body = ask(r["q"])
+            if "group" in r:
+                first = (body.get("citations") or [{}])[0]
+                outcome.setdefault(r["group"], {})[r["id"]] = (first.get("id"), bool(body.get("abstained")))
         except Exception as e:  # noqa: BLE001 - a failure counts against every figure
             errors += 1
             misses.append(f"{r['id']}: request failed: {e}")
@@ -81,6 +87,14 @@ def evaluate(ask, rows: list[dict]) -> tuple[dict, list[str]]:
            "errors": errors, "en_framed": round(en_ok / max(n_en, 1), 3),
            "p50_ms": round(statistics.median(lat) * 1000, 1) if lat else None,
            "p95_ms": round(sorted(lat)[int(0.95 * (len(lat) - 1))] * 1000, 1) if lat else None}
+    if outcome:
+        consistent = [g for g, members in outcome.items() if len(set(members.values())) == 1]
+        out["groups"] = len(outcome)
+        out["consistency"] = round(len(consistent) / len(outcome), 3)
+        for g, members in outcome.items():
+            if g not in consistent:
+                misses.append(f"group {g} inconsistent: " + "; ".join(f"{i}={c or '-'}{' abstained' if a else ''}"
+                                                                     for i, (c, a) in members.items()))
     return out, misses
 
 
