@@ -11,7 +11,8 @@ import pytest
 
 from familydesk import Assistant, Settings
 from familydesk.api import create_app
-from familydesk.ingest import Overrides, prepare
+from familydesk import Overrides
+from familydesk.ingest import prepare
 from familydesk.settings import PROJECT_ROOT
 
 WILD = Path(__file__).parent / "data" / "wild"

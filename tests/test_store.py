@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from familydesk.ingest import Overrides
+from familydesk import Overrides
 from familydesk import Assistant, Settings
 from familydesk.embeddings import make_embeddings
 from familydesk.errors import BadRequest, Unavailable

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .assistant import Assistant
 from .errors import BadRequest, FamilydeskError
-from .models import Citation
+from .models import Citation, Overrides
 from .ratelimit import SlidingWindow
 from .settings import Settings, get_settings
 from .text import clean_input
@@ -148,8 +148,6 @@ async def add_document(assistant: AssistantDep, file: UploadFile,
     """Upload a .txt/.md/.html/.docx/.pdf file; returns what was detected and assumed. Re-uploading the same
     file changes nothing; the rebuilt index goes live at once and questions in flight are answered."""
     import tempfile
-
-    from .ingest import Overrides
 
     name = Path(file.filename or "upload.txt").name
     data = await file.read()

@@ -23,12 +23,10 @@ from .corpus import Corpus, add_document, load_corpus
 from .embeddings import make_embeddings
 from .errors import BadRequest, FamilydeskError, Unavailable
 from .feedback import FeedbackStore
-from .models import Answer, Citation
+from .models import Answer, Citation, Overrides
 from .privacy import redact
 from .query import Places, QueryReader
 
-if False:  # typing only
-    from .ingest import Overrides  # noqa: F401
 from .querylog import QueryLog, database_path
 from .retrieval import ClauseRetriever, HybridIndex
 from .settings import Settings, get_settings
@@ -297,6 +295,13 @@ class Assistant:
     def english_name(self, region: str) -> str:
         """A covered region's English name (Harbin, Heilongjiang)."""
         return self.texts.city("en", region)
+
+    @staticmethod
+    def supported_files(directory: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+        """The files of a folder `ingest` can read (sorted), and the others with why they are skipped."""
+        from .ingest import files_in
+
+        return files_in(directory)
 
     def prepare(self, path: Path, overrides: "Overrides | None" = None):
         """Read and understand a file without adding it: what `ingest` would record."""

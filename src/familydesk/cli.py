@@ -109,7 +109,7 @@ def ingest(path: Path, region, title, number, date, issuer, kind, effective, sup
 
     Prints what it detected (title, number, issuer, date, region, level, kind, clause count, warnings) and
     what it assumed; flags override any of it. Re-ingesting an unchanged file does nothing."""
-    from .ingest import Overrides, files_in
+    from .models import Overrides
 
     o = Overrides(region=region, title=title, number=number, date=date, issuer=issuer, kind=kind,
                   effective=effective, supersedes=list(supersedes), doc_id=doc_id)
@@ -117,7 +117,7 @@ def ingest(path: Path, region, title, number, date, issuer, kind, effective, sup
     if path.is_dir():
         if title or number or doc_id:
             raise click.UsageError("--title, --number and --id describe one file; give a file, not a folder")
-        files, skipped = files_in(path)
+        files, skipped = Assistant.supported_files(path)
         if not files:
             raise click.ClickException(f"no supported file in {path} (.txt .md .html .docx .pdf)")
     else:

@@ -17,26 +17,11 @@ from .corpus import REPAIR_BREAKS, put_document, read_manifest, write_manifest
 from .errors import BadRequest
 from .formats import SUPPORTED, read_source
 from .metadata import KINDS, Detected, detect
+from .models import Overrides
 from .regions import Divisions, Region
 
 NATIONAL = "全国"
 MIN_CLAUSE_CHARS = 15  # a page with less text than this in its clauses holds no document (a list page)
-
-
-@dataclass
-class Overrides:
-    """What the person adding a document says about it; each one wins over detection."""
-
-    region: str | None = None
-    title: str | None = None
-    number: str | None = None
-    date: str | None = None
-    issuer: str | None = None
-    kind: str | None = None
-    effective: str | None = None
-    authority: str | None = None
-    supersedes: list[str] = field(default_factory=list)
-    doc_id: str | None = None
 
 
 @dataclass

@@ -39,6 +39,22 @@ class Document:
         return not self.repealed_by
 
 
+@dataclass
+class Overrides:
+    """What the person adding a document says about it; each one wins over detection."""
+
+    region: str | None = None
+    title: str | None = None
+    number: str | None = None
+    date: str | None = None
+    issuer: str | None = None
+    kind: str | None = None
+    effective: str | None = None
+    authority: str | None = None
+    supersedes: list[str] = field(default_factory=list)
+    doc_id: str | None = None
+
+
 @dataclass(frozen=True)
 class Clause:
     """The unit we quote and cite: a numbered clause, a flat item or an unnumbered paragraph."""
