@@ -43,7 +43,7 @@ def test_client_errors_are_4xx_with_a_message(live):
         assert "detail" in r.json() and "Traceback" not in r.text
     r = httpx.post(live.url + "/api/ask", content=b"{not json", headers={"Content-Type": "application/json"})
     assert r.status_code == 422
-    r = httpx.post(live.url + "/api/ask", content=b"x" * (65 * 1024), headers={"Content-Type": "application/json"})
+    r = httpx.post(live.url + "/api/ask", content=b"x" * (401 * 1024), headers={"Content-Type": "application/json"})
     assert r.status_code == 413
     r = httpx.post(live.url + "/api/ask", json={"question": "产假", "region": "Hangzhou"})
     assert "北京" in r.text  # the error lists the cities covered

@@ -188,7 +188,7 @@ def test_long_answer_is_split_at_sentences(bot, assistant, monkeypatch):
     citation = assistant.clause("baotou-2025-task-list:2")
     sentences = [f"第{i}句：女职工享受一、二孩158天的产假、三孩188天的产假。" for i in range(400)]
     long = Answer(answer="".join(sentences), abstained=False, region="包头", citations=[citation], language="zh")
-    monkeypatch.setattr(assistant, "ask", lambda question, region=None: long)
+    monkeypatch.setattr(assistant, "ask", lambda question, region=None, history=None: long)
     chat = next(_chats)
     bot.send("包头产假", chat_id=chat)
     bot.wait_for(lambda: any("reply_markup" in m for m in bot.sent(chat)), what="the last part")

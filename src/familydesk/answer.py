@@ -298,6 +298,10 @@ class ExtractiveAnswerer:
                     text += T(lang, "uncovered_parent", place=T.city(lang, p),
                               children=sep.join(T.city(lang, c) for c in children))
             return Answer(text, True, None, [], lang, "uncovered_city")
+        if (q.cities or q.place) and not q.groups and not q.quantity and not q.unknown_words:
+            # a place and nothing else ("我在包头"): ask what the person wants to know
+            place = T.city(lang, q.place or q.city or q.cities[0])
+            return Answer(T(lang, "ask_topic", city=place), True, q.city, [], lang, "clarify")
         # a place's own documents first, then its province's, then the nation's: the first that has a
         # relevant clause answers (and says "not stated" when that clause states no figure)
         pool, tier = hits, (q.scope[0] if q.place and len(q.scope) == 1 else None)
@@ -320,6 +324,9 @@ class ExtractiveAnswerer:
                        and h.coverage >= relevant[0].coverage and self._states(q, h)]
             if stating:
                 relevant = [stating[0]] + [h for h in relevant if h is not stating[0]]
+        comparing = len(q.cities) > 1 and not q.place
+        if comparing:  # each region named answers on its own merits, not against the best region's score
+            relevant = [h for h in pool if h.relevance >= self.min_relevance and h.coverage >= MIN_COVERAGE]
         if not relevant:
             return Answer(T(lang, "no_match"), True, q.city, [], lang, "no_match")
         chosen = self._cities(q, relevant)
@@ -345,7 +352,15 @@ class ExtractiveAnswerer:
                                what=T.what(lang, q.quantity), quote=pick.sentence, reference=cite.reference)
                              + " " + T(lang, "not_stated_tail", what=T.what(lang, q.quantity), city=city))
             citations.append(cite)
-        if len(chosen) > 1:
+        if comparing:
+            answered = {self._city(h) for h in chosen}
+            # a region named that says nothing on it gets its cell too ("not stated"), in the order named
+            parts = [part for part in parts]
+            for c in q.cities:
+                if c not in answered:
+                    parts.append(T(lang, "region_says_nothing", city=T.city(lang, c)))
+            parts.insert(0, T(lang, "compare_intro"))
+        elif len(chosen) > 1:
             parts.insert(0, T(lang, "multi_city_intro"))
         asked = q.place or q.city
         if tier and asked and tier != asked:  # the answer comes from the province or the nation
@@ -375,8 +390,14 @@ class ExtractiveAnswerer:
         return self.corpus.documents[h.clause.doc_id].level
 
     def _cities(self, q: Query, hits: list[Hit]) -> list[Hit]:
-        """The best clause, plus the best of each other city when the question names no city."""
+        """The best clause, plus the best of each other city when the question names no city; for a
+        comparison (several regions named), the best clause of each region named, in the order named."""
         best = hits[0]
+        if len(q.cities) > 1 and not q.place:
+            per_region = {}
+            for h in hits:
+                per_region.setdefault(self._city(h), h)
+            return [per_region[c] for c in q.cities if c in per_region]
         if q.city:
             return [best]
         chosen, seen = [best], {self.corpus.documents[best.clause.doc_id].city}

@@ -7,7 +7,7 @@ import hmac
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -25,12 +25,21 @@ from .text import clean_input
 log = logging.getLogger(__name__)
 MAX_QUESTION = 1000
 MAX_BODY = 64 * 1024
+MAX_CONVERSATION_BODY = 400 * 1024  # a question with its history: 20 messages of 4,000 characters, in UTF-8 and JSON
 SEARCH_BUDGET = 10  # /api/search may be called this many times more often than /api/ask
 
 
 # ---- schemas -----------------------------------------------------------------------------
+class Message(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str = Field(..., max_length=4000, description="What was said (at most 4,000 characters).")
+
+
 class AskRequest(BaseModel):
     question: str = Field(..., description="The question, in Chinese or English (1–1,000 characters).")
+    history: list[Message] = Field(default_factory=list, max_length=20,
+                                   description="Earlier messages of the conversation, oldest first (at most 20): a "
+                                               "follow-up such as “包头呢？” is read with them.")
     region: str | None = Field(None, description="Limit to one region: a covered city or province, or any Chinese place (its province's and the nation's documents answer), in Chinese or English.")
 
     @field_validator("question")
@@ -55,6 +64,7 @@ class AnswerPublic(BaseModel):
     reason: str | None
     mode: str
     fallback_reason: str | None = None
+    standalone_question: str | None = None
     citations: list[CitationPublic]
 
 
@@ -80,7 +90,8 @@ router = APIRouter(prefix="/api")
 @router.post("/ask", response_model=AnswerPublic, summary="Answer a question with cited clauses")
 async def ask(body: AskRequest, assistant: AssistantDep) -> dict:
     """Answer from the official documents, quoting and citing the clause; `abstained` when they do not say."""
-    answer = await run_in_threadpool(assistant.ask, body.question, body.region)
+    answer = await run_in_threadpool(assistant.ask, body.question, body.region,
+                                     [m.model_dump() for m in body.history])
     return answer.to_dict()
 
 
@@ -224,7 +235,8 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     @app.middleware("http")
     async def guard(request: Request, call_next):
         length = request.headers.get("content-length")
-        limit = MAX_UPLOAD if request.url.path == "/api/admin/documents" else MAX_BODY
+        limit = {"/api/admin/documents": MAX_UPLOAD, "/api/ask": MAX_CONVERSATION_BODY,
+                 "/api/ask/stream": MAX_CONVERSATION_BODY}.get(request.url.path, MAX_BODY)
         if length and length.isdigit() and int(length) > limit:
             return JSONResponse({"detail": f"request body over {limit // 1024} KB"}, status_code=413)
         if request.url.path.startswith("/api/"):

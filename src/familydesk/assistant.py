@@ -142,7 +142,7 @@ class Assistant:
     # ---- the facade ----------------------------------------------------------------------
     @staticmethod
     def _read(snap, x: dict):
-        return snap.reader.read(x["question"], x.get("region"))
+        return snap.reader.read(x["question"], x.get("region"), x.get("language"))
 
     def _read_llm(self, snap, x: dict) -> dict:
         """LLM mode: the question's time budget starts here; English questions may be rewritten."""
@@ -161,16 +161,34 @@ class Assistant:
         relevance = {h.clause.id: h.relevance for h in snap.index.search(x["base"], k=MAX_K)}
         return [dataclasses.replace(h, relevance=relevance.get(h.clause.id, 0.0)) for h in hits]
 
-    def ask(self, question: str, region: str | None = None) -> Answer:
-        """Answer a question from the documents, with citations, or abstain saying why."""
+    def ask(self, question: str, region: str | None = None, history: list[dict] | None = None) -> Answer:
+        """Answer a question from the documents, with citations, or abstain saying why. With `history`
+        (earlier messages, oldest first: {"role": "user" | "assistant", "content"}), a follow-up such as
+        "包头呢？" is read as the question it stands for; the answer says how it was understood."""
         self._need()
         question = (question or "").strip()
         if not question:
             raise BadRequest("the question is empty")
         started = time.perf_counter()
-        answer = self._snap.chain.invoke({"question": question, "region": region})
+        snap = self._snap
+        understood = self._understand(snap, question, history)
+        answer = snap.chain.invoke({"question": understood.question, "region": region,
+                                    "language": understood.language})
+        answer.standalone_question = understood.question
         self._log(answer, question, started)
         return answer
+
+    @staticmethod
+    def _understand(snap, question: str, history: list[dict] | None):
+        from .conversation import MAX_MESSAGE_CHARS, MAX_MESSAGES, standalone
+
+        history = history or []
+        if len(history) > MAX_MESSAGES:
+            raise BadRequest(f"history has {len(history)} messages; at most {MAX_MESSAGES} are read")
+        for m in history:
+            if len(m.get("content") or "") > MAX_MESSAGE_CHARS:
+                raise BadRequest(f"a history message is over {MAX_MESSAGE_CHARS} characters")
+        return standalone(snap.reader, question, history)
 
     def _log(self, answer, question: str, started: float) -> None:
         """One log line and one query-log row per question, both without personal data."""
@@ -215,7 +233,8 @@ class Assistant:
         out["feedback"] = FeedbackStore.in_data_dir(self.settings.data_dir).counts()
         return out
 
-    def ask_stream(self, question: str, region: str | None = None) -> Iterator[dict]:
+    def ask_stream(self, question: str, region: str | None = None, history: list[dict] | None = None
+                   ) -> Iterator[dict]:
         """The answer as events for streaming channels, in this order:
 
         - {"type": "delta", "text": str} — the next piece of the answer, a whole sentence (with its
@@ -234,14 +253,17 @@ class Assistant:
             raise BadRequest("the question is empty")
         started = time.perf_counter()
         snap = self._snap
+        understood = self._understand(snap, question, history)
+        x = {"question": understood.question, "region": region, "language": understood.language}
         if snap.llm:
-            x = self._read_llm(snap, {"question": question, "region": region})
+            x = self._read_llm(snap, x)
             events = snap.llm.stream(x["q"], self._search_llm(snap, x), x["budget"])
         else:
-            q = self._read(snap, {"question": question, "region": region})
+            q = self._read(snap, x)
             events = answer_events(snap.answerer(q, snap.index.search(q, k=SEARCH_K)))
         for event in events:
             if event["type"] == "answer":
+                event["answer"].standalone_question = understood.question
                 self._log(event["answer"], question, started)
             yield event
 

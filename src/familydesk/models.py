@@ -122,9 +122,11 @@ class Answer:
     reason: str | None = None  # why we abstained: no_match, uncovered_city, figure_not_stated, ...
     mode: str = "extractive"  # extractive | llm
     fallback_reason: str | None = None  # LLM mode only: why the extractive answer was given instead (timeout, ...)
+    standalone_question: str | None = None  # the question as understood, follow-ups resolved ("赣州 陪产假 天数")
 
     def to_dict(self) -> dict:
         return {
+            "standalone_question": self.standalone_question,
             "answer": self.answer,
             "abstained": self.abstained,
             "region": self.region,

@@ -63,6 +63,7 @@ class Query:
     place: str | None = None  # the place asked about when it has no document of its own (杭州 → 浙江省's)
     injection: bool = False
     quantity: str | None = None  # duration | money | percent | count | age | deadline
+    quantity_text: str = ""  # the words that asked for it (多少天, how long)
     needs_figure: bool = False  # abstain when the answering sentence states no figure of that kind
     figure_words: tuple[str, ...] = ()  # words that answer the figure question without a number (即申即享)
     qualifiers: tuple[str, ...] = ()  # words of the question that pick one figure among several (二孩, 男职工)
@@ -214,6 +215,16 @@ class Places:
             return name
         return self.divisions.english(region)
 
+    def forms(self, name: str) -> list[str]:
+        """Every way a place is written (包头, 包头市, baotou, bao tou): a covered region's aliases, or any
+        Chinese place's from the division data; [name] when it is not a division."""
+        if name in self.covered:
+            return list(self.covered[name])
+        try:
+            return _unique([name, *self.divisions.aliases(self.divisions.resolve(name))])
+        except BadRequest:
+            return [name]
+
     def sort_key(self, name: str) -> tuple:
         """National first, then provinces, cities and counties, each in division-code order."""
         order = {"全国": 0, "省级": 1, "地级": 2, "县级": 3}
@@ -332,7 +343,9 @@ class QueryReader:
         corpus_terms = self.glossary.chinese_terms | {t for ts in self.colloquial.entries.values() for t in ts}
         self.tokenizer = tokenizer_factory(user_words=corpus_terms, stopwords=self.stop_zh)
 
-    def read(self, text: str, region: str | None = None) -> Query:
+    def read(self, text: str, region: str | None = None, answer_language: str | None = None) -> Query:
+        """Read a question. `answer_language` (zh | en) overrides the language the answer is written in (a
+        follow-up in Chinese to an English conversation is answered in Chinese); words are read as written."""
         text = to_simplified(text)  # 包頭的陪產假 reads as 包头的陪产假: the documents are in simplified characters
         city = self.places.normalise(to_simplified(region) if region else region)
         covered, uncovered, parent_of, scopes = self.places.find(text)
@@ -350,7 +363,9 @@ class QueryReader:
             uncovered = []
         q = Query(text=text, language=language, city=city, cities=covered,
                   uncovered=[u for u in uncovered if not covered and not region], parent_of=parent_of, place=place)
-        if place:
+        if len(covered) > 1:  # a comparison: exactly the places named, nothing else
+            q.scope = list(covered)
+        elif place:
             q.scope = scopes[place]
         elif city:
             q.scope = self.places.scope_of_name(city) if city in self.places.code_of else scopes.get(city, [])
@@ -366,6 +381,7 @@ class QueryReader:
             m = zh.search(text) if language == "zh" else en.search(text) or zh.search(text)
             if m:
                 q.quantity = kind
+                q.quantity_text = m.group(0)
                 q.needs_figure = kind in self.figure_required
                 q.figure_words = self.figure_words.get(kind, ())
                 if has_cjk(m.group(0)):
@@ -397,6 +413,8 @@ class QueryReader:
                 seen.add(g.terms)
                 unique.append(g)
         q.groups = unique
+        if answer_language in ("zh", "en"):
+            q.language = answer_language
         return q
 
     def units_for(self, kind: str | None) -> tuple[str, ...]:

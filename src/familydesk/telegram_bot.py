@@ -50,11 +50,13 @@ from .assistant import Assistant
 from .errors import BadRequest
 from .models import Answer
 from .ratelimit import SlidingWindow
+from .privacy import redact
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 
 LIMIT = 4096  # characters per message (Telegram counts UTF-16 code units)
+HISTORY = 20  # messages of a chat kept for follow-up questions (10 questions and their answers)
 MAX_QUESTION = 1000  # as in the API
 MAX_CITATIONS = 3
 ECHO_CHARS = 200  # how much of a question is repeated above its answer
@@ -243,8 +245,12 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
         if limited.first:
             await chat.send_message(esc(desk.texts(lang, "rate_limited", seconds=limited.seconds)))
         return
+    state = _chat(context)
+    history = state.setdefault("history", [])  # the conversation so far, redacted: follow-ups ("包头呢？") read with it
     async with _typing(chat):
-        answer = await asyncio.to_thread(desk.assistant.ask, question, _chat(context).get("city"))
+        answer = await asyncio.to_thread(desk.assistant.ask, question, state.get("city"), history[-HISTORY:])
+    history += [{"role": "user", "content": redact(question)[:4000]}, {"role": "assistant", "content": answer.answer[:4000]}]
+    del history[:-HISTORY]
     messages, keyboard = render_answer(answer, desk.texts, question)
     quote = None
     if reply_to is not None and chat.type != ChatType.PRIVATE:

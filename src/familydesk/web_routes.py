@@ -106,7 +106,7 @@ async def ask_stream(body: AskRequest, request: Request, assistant: AssistantDep
     """The answer as server-sent events: `delta` events (`{"text"}`) as the answer is written, `reset` when
     what was shown must be cleared (a generated sentence failed its guards), then one `answer` event with
     the whole answer (as /api/ask) plus `answer_id` for /api/feedback."""
-    events = assistant.ask_stream(body.question, body.region)
+    events = assistant.ask_stream(body.question, body.region, [m.model_dump() for m in body.history])
     first = await run_in_threadpool(_next, events)  # bad requests fail here, as a 4xx, before streaming
     store: FeedbackStore = request.app.state.feedback
 

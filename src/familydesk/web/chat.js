@@ -13,6 +13,9 @@ const city = $("#city");
 const status = $("#status");
 const SHOWN_SOURCES = 3;
 let busy = false;
+// the conversation so far, sent with each question so a follow-up ("包头呢？") is understood
+const HISTORY_LIMIT = 20;
+const history = [];
 
 function renderExamples() {
   const examples = (data().examples || {})[currentLang()] || [];
@@ -126,7 +129,7 @@ async function ask(text) {
     const r = await fetch("/api/ask/stream", {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-      body: JSON.stringify({ question: q, region }),
+      body: JSON.stringify({ question: q, region, history: history.slice(-HISTORY_LIMIT) }),
     });
     if (!r.ok) throw new Error(await errorMessage(r));
     await readEvents(r, (name, payload) => {
@@ -138,6 +141,7 @@ async function ask(text) {
       } else if (name === "answer") {
         typing.remove();
         answerText.textContent = payload.answer;
+        history.push({ role: "user", content: q }, { role: "assistant", content: payload.answer.slice(0, 4000) });
         if (payload.abstained) {
           bot.classList.add("abstained");
           answerText.before(el("p", { class: "badge badge-abstained", t: "abstained_label" }));

@@ -1,0 +1,77 @@
+"""Follow-up questions read with the conversation so far (no language model): a place alone, a topic
+alone, a qualifier alone; comparisons of named regions; the history limits of the API."""
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from familydesk.conversation import standalone
+
+
+@pytest.fixture(scope="module")
+def reader(assistant):
+    return assistant.reader
+
+
+def _history(*questions):
+    out = []
+    for q in questions:
+        out += [{"role": "user", "content": q}, {"role": "assistant", "content": "…"}]
+    return out
+
+
+def test_a_place_alone_reasks_the_last_question_for_that_place(reader):
+    assert standalone(reader, "包头呢？", _history("北京有生育补贴吗")).question == "包头有生育补贴吗"
+    u = standalone(reader, "and in Ganzhou?", _history("how long is paternity leave in Baotou"))
+    assert u.question == "how long is paternity leave in Ganzhou" and u.language == "en"
+
+
+def test_a_topic_alone_is_asked_for_the_last_place_with_the_last_kind_of_figure(reader):
+    u = standalone(reader, "那产假呢", _history("包头护理假多少天"))
+    assert u.question.startswith("包头") and "产假" in u.question and "多少天" in u.question
+
+
+def test_a_qualifier_alone_keeps_the_topic(reader):
+    u = standalone(reader, "生三孩呢？", _history("包头产假多少天？"))
+    assert "产假" in u.question and "三孩" in u.question and "包头" in u.question
+
+
+def test_a_new_full_question_replaces_what_it_names(reader):
+    assert standalone(reader, "赣州育儿补贴有多少", _history("包头产假多少天")).question == "赣州育儿补贴有多少"
+
+
+def test_the_answer_follows_the_language_of_the_last_message(reader):
+    u = standalone(reader, "包头呢？", _history("Is there a birth subsidy in Beijing?"))
+    assert u.language == "zh" and "Baotou" in u.question
+
+
+def test_follow_ups_answered_end_to_end(assistant):
+    first = assistant.ask("包头产假多少天？")
+    follow = assistant.ask("生三孩呢？", history=[{"role": "user", "content": "包头产假多少天？"},
+                                                 {"role": "assistant", "content": first.answer}])
+    assert not follow.abstained and "188天" in follow.citations[0].text and follow.standalone_question
+    a = assistant.ask("What about Baotou?", history=_history("Is there a birth subsidy in Beijing?"))
+    assert a.citations[0].region == "包头" and a.language == "en"
+
+
+def test_a_place_alone_as_first_message_asks_what_to_know(assistant):
+    a = assistant.ask("我在包头")
+    assert a.abstained and a.reason == "clarify" and "包头" in a.answer
+
+
+def test_comparison_answers_exactly_the_regions_named(assistant):
+    a = assistant.ask("包头和赣州的生育保险政策对比一下")
+    assert not a.abstained and not a.answer.startswith("没有指明城市")
+    assert {c.region for c in a.citations} <= {"包头", "赣州"} and {c.region for c in a.citations[:2]} == {"包头", "赣州"}
+
+
+def test_history_limits_are_enforced_over_http(live):
+    url = live.url + "/api/ask"
+    too_many = [{"role": "user", "content": "产假"}] * 21
+    assert httpx.post(url, json={"question": "包头呢", "history": too_many}).status_code == 422
+    too_long = [{"role": "user", "content": "产" * 4001}]
+    assert httpx.post(url, json={"question": "包头呢", "history": too_long}).status_code == 422
+    full = [{"role": "user", "content": "产" * 4000}] * 20  # the most that is allowed passes the body limit
+    assert httpx.post(url, json={"question": "包头呢", "history": full}, timeout=30).status_code == 200
+    ok = httpx.post(url, json={"question": "包头呢", "history": _history("北京有生育补贴吗")})
+    assert ok.status_code == 200 and ok.json()["standalone_question"] == "包头有生育补贴吗"
