@@ -178,3 +178,12 @@ def test_each_build_writes_a_calibration_report_and_names_what_dropped(lexical):
     second = lexical.calibrate()
     assert any(d.startswith("dev_questions.jsonl hit@1") for d in second["drops"])
     assert json.loads(path.read_text(encoding="utf-8"))["previous"]["documents"] == 5
+
+
+def test_asks_back_for_the_region_when_many_regions_differ(lexical):
+    lexical.ingest_many([WILD / "济南市_政策规章_73.md", WILD / "黑龙江省_政策规章_65.md", WILD / "天津市_政策规章_11.md"])
+    a = lexical.ask("育儿补贴标准是多少")
+    assert a.abstained and a.reason == "clarify" and len(a.options) > 3
+    assert {"济南市", "黑龙江省", "天津市"} <= set(a.options)
+    named = lexical.ask("育儿补贴标准是多少", region=a.options[0])
+    assert named.reason != "clarify"

@@ -329,6 +329,12 @@ class ExtractiveAnswerer:
             relevant = [h for h in pool if h.relevance >= self.min_relevance and h.coverage >= MIN_COVERAGE]
         if not relevant:
             return Answer(T(lang, "no_match"), True, q.city, [], lang, "no_match")
+        if not (q.city or q.cities or q.place):
+            regions = list(dict.fromkeys(self._city(h) for h in relevant))
+            if len(regions) > MAX_CITIES:  # the answer depends on where: ask back rather than list them all
+                return Answer(T(lang, "ask_region"), True, None,
+                              [self.citation(h.clause, h.score) for h in relevant[:MAX_CITIES]], lang, "clarify",
+                              options=regions)
         chosen = self._cities(q, relevant)
         parts, citations, stated_any = [], [], False
         for hit in chosen:

@@ -65,6 +65,7 @@ class AnswerPublic(BaseModel):
     mode: str
     fallback_reason: str | None = None
     standalone_question: str | None = None
+    options: list[str] = []
     citations: list[CitationPublic]
 
 

@@ -123,9 +123,11 @@ class Answer:
     mode: str = "extractive"  # extractive | llm
     fallback_reason: str | None = None  # LLM mode only: why the extractive answer was given instead (timeout, ...)
     standalone_question: str | None = None  # the question as understood, follow-ups resolved ("赣州 陪产假 天数")
+    options: list[str] = field(default_factory=list)  # reason "clarify": the regions to choose from
 
     def to_dict(self) -> dict:
         return {
+            "options": list(self.options),
             "standalone_question": self.standalone_question,
             "answer": self.answer,
             "abstained": self.abstained,

@@ -109,12 +109,12 @@ async function readEvents(response, onEvent) {
   }
 }
 
-async function ask(text) {
+async function ask(text, chosenRegion = null) {
   const q = text.trim();
   if (!q || busy) return;
   busy = true;
   send.disabled = true;
-  const region = city.value || null;
+  const region = chosenRegion || city.value || null;
   const mine = el("div", { class: "msg msg-user" },
     el("h2", { class: "sr-only", t: "you" }),
     el("p", { class: "bubble", text: q }));
@@ -145,6 +145,14 @@ async function ask(text) {
         if (payload.abstained) {
           bot.classList.add("abstained");
           answerText.before(el("p", { class: "badge badge-abstained", t: "abstained_label" }));
+        }
+        if (payload.reason === "clarify" && (payload.options || []).length) {
+          // the answer depends on where: one button per region, which asks the same question for it
+          bot.append(el("div", { class: "chips options", role: "group" }, payload.options.map((region) =>
+            el("button", { type: "button", class: "chip", text: cityName(region), onclick: () => {
+              if ([...city.options].some((o) => o.value === region)) city.value = region;
+              ask(q, region);
+            } }))));
         }
         const cited = new Set([...payload.answer.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])));
         bot.append(sources(payload.citations, cited) || "", feedbackRow(payload.answer_id));
