@@ -378,7 +378,7 @@ class QueryReader:
         for form in sorted((f for f in place_forms if has_cjk(f)), key=len, reverse=True):
             terms_text = terms_text.replace(form, " ")
         for kind, zh, en, _units in self.quantity:
-            m = zh.search(text) if language == "zh" else en.search(text) or zh.search(text)
+            m = zh.search(text) or en.search(text)  # mixed questions ("包头育儿假 how many days?") too
             if m:
                 q.quantity = kind
                 q.quantity_text = m.group(0)
