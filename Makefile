@@ -26,7 +26,8 @@ index: setup ## build or update the vector index (only changed clauses are embed
 run: index ## set up, build the index, serve on http://127.0.0.1:8000
 	$(BIN)/familydesk serve
 
-test: setup setup-browser ## set up, then the whole suite (browser tests included)
+test: setup setup-browser ## set up, check the module boundaries (import-linter), then the whole suite (browser tests included)
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
 eval: setup ## the dev evaluation through the HTTP API (needs a server: make run)

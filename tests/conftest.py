@@ -88,7 +88,7 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live(assistant, settings):
     """The FastAPI app served by uvicorn on a loopback port, over real HTTP."""
-    from familydesk.api import create_app
+    from familydesk.app import create_app
 
     with LiveServer(create_app(assistant, settings), free_port()) as server:
         yield server

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from familydesk import Assistant, Settings
-from familydesk.api import create_app
+from familydesk.app import create_app
 from familydesk.querylog import QueryLog, database_path
 
 from .conftest import LiveServer, familydesk_cli, free_port

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import httpx
 
-from familydesk.api import create_app
+from familydesk.app import create_app
 from familydesk.settings import Settings
 
 from .conftest import LiveServer, free_port

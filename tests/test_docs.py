@@ -21,7 +21,7 @@ def test_every_setting_documented_in_readme_and_docs():
 
 def test_every_route_documented_in_readme():
     from familydesk import Assistant
-    from familydesk.api import create_app
+    from familydesk.app import create_app
 
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     paths = create_app(assistant=Assistant(Settings()), settings=Settings()).openapi()["paths"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from familydesk import Assistant, Settings
-from familydesk.api import create_app
+from familydesk.app import create_app
 
 from .conftest import LiveServer, free_port
 from .test_store import NEW_DOC, chroma_server  # noqa: F401 - the fixture

@@ -10,7 +10,7 @@ import schemathesis
 from hypothesis import HealthCheck
 from hypothesis import settings as hsettings
 
-from familydesk.api import create_app
+from familydesk.app import create_app
 
 from .conftest import LiveServer, free_port
 

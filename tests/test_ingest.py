@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from familydesk import Assistant, Settings
-from familydesk.api import create_app
+from familydesk.app import create_app
 from familydesk import Overrides
 from familydesk.ingest import prepare
 from familydesk.settings import PROJECT_ROOT

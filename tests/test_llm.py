@@ -317,7 +317,7 @@ def test_rewrite_failure_keeps_the_glossary_and_the_deadline(fake, make_assistan
 
 # ---- over HTTP ----------------------------------------------------------------------------------
 def test_api_ask_in_llm_mode(fake, llm, make_assistant, settings):
-    from familydesk.api import create_app
+    from familydesk.app import create_app
 
     with LiveServer(create_app(llm, settings), free_port()) as server:
         fake.script(FAITHFUL)

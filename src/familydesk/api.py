@@ -1,84 +1,28 @@
-"""The JSON API (FastAPI), and through `web_routes` the web pages. Routes talk to the Assistant facade
-only; domain errors map to HTTP status in one handler; a client error is never a 5xx and never shows a stack trace.
+"""The JSON API's routes (FastAPI routers; app.py assembles them with the pages). Routes talk to the
+Assistant facade and the public schemas only; domain errors map to HTTP status in app.py's one handler; a
+client error is never a 5xx and never shows a stack trace.
 """
 from __future__ import annotations
 
 import hmac
 import logging
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request, UploadFile
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, field_validator
+from fastapi import APIRouter, Depends, Form, Query, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from .assistant import Assistant
-from .errors import BadRequest, FamilydeskError
-from .models import Citation, Overrides
+from .deps import AssistantDep
+from .errors import BadRequest
+from .models import Overrides
 from .ratelimit import SlidingWindow
-from .settings import Settings, get_settings
+from .schemas import MAX_QUESTION, AnswerPublic, AskRequest, CitationPublic, SearchPublic
 from .text import clean_input
 
 log = logging.getLogger(__name__)
-MAX_QUESTION = 1000
 MAX_BODY = 64 * 1024
 MAX_CONVERSATION_BODY = 400 * 1024  # a question with its history: 20 messages of 4,000 characters, in UTF-8 and JSON
 SEARCH_BUDGET = 10  # /api/search may be called this many times more often than /api/ask
-
-
-# ---- schemas -----------------------------------------------------------------------------
-class Message(BaseModel):
-    role: Literal["user", "assistant"]
-    content: str = Field(..., max_length=4000, description="What was said (at most 4,000 characters).")
-
-
-class AskRequest(BaseModel):
-    question: str = Field(..., description="The question, in Chinese or English (1–1,000 characters).")
-    history: list[Message] = Field(default_factory=list, max_length=20,
-                                   description="Earlier messages of the conversation, oldest first (at most 20): a "
-                                               "follow-up such as “包头呢？” is read with them.")
-    region: str | None = Field(None, description="Limit to one region: a covered city or province, or any Chinese place (its province's and the nation's documents answer), in Chinese or English.")
-
-    @field_validator("question")
-    @classmethod
-    def _question(cls, v: str) -> str:
-        v = clean_input(v)
-        if not v:
-            raise ValueError("the question is empty: ask something of 1 to 1,000 characters")
-        if len(v) > MAX_QUESTION:
-            raise ValueError(f"the question is {len(v)} characters long; the limit is {MAX_QUESTION}")
-        return v
-
-
-CitationPublic = Citation  # the domain dataclass is the response schema
-
-
-class AnswerPublic(BaseModel):
-    answer: str
-    abstained: bool
-    region: str | None
-    language: str
-    reason: str | None
-    mode: str
-    fallback_reason: str | None = None
-    standalone_question: str | None = None
-    options: list[str] = []
-    citations: list[CitationPublic]
-
-
-class SearchPublic(BaseModel):
-    hits: list[CitationPublic]
-
-
-# ---- dependencies ------------------------------------------------------------------------
-def get_assistant(request: Request) -> Assistant:
-    return request.app.state.assistant
-
-
-AssistantDep = Annotated[Assistant, Depends(get_assistant)]
 
 
 RateLimiter = SlidingWindow  # per client address
@@ -184,88 +128,3 @@ async def delete_document(doc_id: str, assistant: AssistantDep) -> dict:
 async def report(assistant: AssistantDep, limit: Annotated[int, Query(ge=1, le=200)] = 20) -> dict:
     """The most frequent unanswered questions (redacted) and the 👍/👎 counts: what the knowledge base lacks."""
     return await run_in_threadpool(assistant.report, limit)
-
-
-def _warm_up(assistant: Assistant) -> None:
-    """One search before the first visitor, so the first question is as fast as the rest (the vector
-    index and the query path load lazily)."""
-    try:
-        assistant.search("产假 maternity leave", None, 1)
-    except Exception as e:  # a failed warm-up must not stop start-up; /healthz reports the real state
-        log.warning("warm-up search failed: %s: %s", type(e).__name__, e)
-
-
-def create_app(assistant: Assistant | None = None, settings: Settings | None = None) -> FastAPI:
-    """Build the app; the knowledge base loads at start-up (or use the Assistant given)."""
-    settings = settings or get_settings()
-    assistant = assistant or Assistant(settings)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        if not assistant.ready:
-            await run_in_threadpool(assistant.load)
-        await run_in_threadpool(_warm_up, assistant)
-        yield
-
-    app = FastAPI(title="familydesk", version="0.1.0", lifespan=lifespan,
-                  description="Answers about Chinese fertility-support policies, quoted and cited clause by clause "
-                              "from the official documents of the knowledge base (GET /api/documents lists them).")
-    app.state.assistant = assistant
-    app.state.settings = settings
-    app.state.limiter = RateLimiter(settings.rate_limit)
-    # search-as-you-type in the staff console sends a request per pause in typing: a larger budget
-    app.state.search_limiter = RateLimiter(settings.rate_limit * SEARCH_BUDGET)
-    app.include_router(router)
-    app.include_router(admin)
-    if settings.telegram_webhook_secret:  # the Telegram bot's webhook (familydesk telegram --webhook)
-        from .telegram_bot import webhook_router
-        app.include_router(webhook_router(assistant, settings))
-    from .web_routes import install as install_web  # the pages and their routes (they import this module)
-
-    install_web(app, settings)
-
-    @app.get("/healthz", summary="Ready once the index is loaded")
-    def healthz() -> JSONResponse:
-        """200 with index figures once the knowledge base is loaded, 503 before (or when Chroma is gone)."""
-        try:
-            h = assistant.health()
-        except FamilydeskError as e:
-            return JSONResponse({"status": "unavailable", "detail": str(e)}, status_code=503)
-        return JSONResponse(h, status_code=200 if h.get("status") == "ok" else 503)
-
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        length = request.headers.get("content-length")
-        limit = {"/api/admin/documents": MAX_UPLOAD, "/api/ask": MAX_CONVERSATION_BODY,
-                 "/api/ask/stream": MAX_CONVERSATION_BODY}.get(request.url.path, MAX_BODY)
-        if length and length.isdigit() and int(length) > limit:
-            return JSONResponse({"detail": f"request body over {limit // 1024} KB"}, status_code=413)
-        if request.url.path.startswith("/api/"):
-            client = request.client.host if request.client else "?"
-            limiter = app.state.search_limiter if request.url.path == "/api/search" else app.state.limiter
-            wait = limiter.check(client)
-            if wait is not None:
-                return JSONResponse({"detail": f"too many requests: the limit is {settings.rate_limit} per minute"},
-                                    status_code=429, headers={"Retry-After": str(wait)})
-        return await call_next(request)
-
-    @app.exception_handler(AdminRefused)
-    async def admin_refused(request: Request, exc: AdminRefused) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=headers)
-
-    @app.exception_handler(FamilydeskError)
-    async def domain_error(request: Request, exc: FamilydeskError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
-        return JSONResponse({"detail": errors}, status_code=422)
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unexpected error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
-        return JSONResponse({"detail": "internal error; it has been logged"}, status_code=500)
-
-    return app

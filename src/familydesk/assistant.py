@@ -19,7 +19,7 @@ from langchain_core.runnables import RunnableLambda
 
 from .answer import ExtractiveAnswerer, Texts
 from .answer_llm import LLMAnswerer, answer_events
-from .corpus import Corpus, add_document, load_corpus
+from .corpus import Corpus, load_corpus
 from .embeddings import make_embeddings
 from .errors import BadRequest, FamilydeskError, Unavailable
 from .feedback import FeedbackStore
@@ -49,6 +49,7 @@ class Assistant:
         self.ready = False
         self._snap: _Snapshot | None = None
         self.querylog = None
+        self._feedback: FeedbackStore | None = None
         self.load_seconds: float | None = None
 
     # ---- loading -------------------------------------------------------------------------
@@ -230,8 +231,23 @@ class Assistant:
     def report(self, limit: int = 20) -> dict:
         """What the knowledge base lacks: the most frequent unanswered questions, and the feedback."""
         out = self.querylog.report(limit)
-        out["feedback"] = FeedbackStore.in_data_dir(self.settings.data_dir).counts()
+        out["feedback"] = self.feedback.counts()
         return out
+
+    @property
+    def feedback(self) -> FeedbackStore:
+        """The votes store every channel shares (<data_dir>/feedback.sqlite3)."""
+        if self._feedback is None:
+            self._feedback = FeedbackStore.in_data_dir(self.settings.data_dir)
+        return self._feedback
+
+    def remember(self, question: str, answer: Answer) -> str:
+        """Note what an answer was (never the question's text) and return the id a vote refers to."""
+        return self.feedback.remember(question, answer)
+
+    def vote(self, answer_id: str, vote: str) -> dict:
+        """Store 👍 (`up`) or 👎 (`down`) for an answer id; says whether that answer was seen (`known`)."""
+        return self.feedback.add(answer_id, vote)
 
     def ask_stream(self, question: str, region: str | None = None, history: list[dict] | None = None
                    ) -> Iterator[dict]:

@@ -54,7 +54,7 @@ def serve(host: str | None, port: int | None) -> None:
     """Serve the JSON API (and /docs) with uvicorn; the index is built or loaded at start-up."""
     import uvicorn
 
-    from .api import create_app
+    from .app import create_app
 
     s = get_settings()
     uvicorn.run(create_app(settings=s), host=host or s.host, port=port or s.port, log_level="warning")
@@ -243,7 +243,7 @@ def telegram(webhook: bool) -> None:
                                        "/telegram/webhook) and FAMILYDESK_TELEGRAM_WEBHOOK_SECRET")
         import uvicorn
 
-        from .api import create_app
+        from .app import create_app
 
         uvicorn.run(create_app(settings=s), host=s.host, port=s.port, log_level="warning")
         return

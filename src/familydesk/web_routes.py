@@ -18,9 +18,9 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from .api import AskRequest, AssistantDep, CitationPublic
+from .deps import AssistantDep
+from .schemas import AskRequest, CitationPublic
 from .errors import NotFound
-from .feedback import FeedbackStore
 from .settings import Settings
 from .text import clean_input
 
@@ -108,7 +108,6 @@ async def ask_stream(body: AskRequest, request: Request, assistant: AssistantDep
     the whole answer (as /api/ask) plus `answer_id` for /api/feedback."""
     events = assistant.ask_stream(body.question, body.region, [m.model_dump() for m in body.history])
     first = await run_in_threadpool(_next, events)  # bad requests fail here, as a 4xx, before streaming
-    store: FeedbackStore = request.app.state.feedback
 
     def frames():
         event = first
@@ -120,7 +119,7 @@ async def ask_stream(body: AskRequest, request: Request, assistant: AssistantDep
                     yield sse("reset", {})
                 elif event["type"] == "answer":
                     answer = event["answer"]
-                    aid = store.remember(body.question, answer)
+                    aid = assistant.remember(body.question, answer)
                     yield sse("answer", {**answer.to_dict(), "answer_id": aid})
                 event = next(events, _END)
         except Exception as exc:  # after the first byte the status is sent: say it in the stream
@@ -132,9 +131,9 @@ async def ask_stream(body: AskRequest, request: Request, assistant: AssistantDep
 
 
 @router.post("/feedback", response_model=FeedbackPublic, summary="Vote on an answer")
-async def feedback(body: FeedbackRequest, request: Request) -> dict:
+async def feedback(body: FeedbackRequest, assistant: AssistantDep) -> dict:
     """Store 👍 (`up`) or 👎 (`down`) for an answer id; no question text or personal data is kept."""
-    stored = await run_in_threadpool(request.app.state.feedback.add, body.answer_id, body.vote)
+    stored = await run_in_threadpool(assistant.vote, body.answer_id, body.vote)
     return {"stored": True, "vote": stored["vote"], "known": stored["known"]}
 
 
@@ -163,7 +162,6 @@ def _page(name: str) -> HTMLResponse:
 
 def install(app: FastAPI, settings: Settings) -> None:
     """Add the pages, their assets, their texts and their API routes to the app."""
-    app.state.feedback = FeedbackStore.in_data_dir(settings.data_dir)
     texts_path = Path(settings.prompts_dir) / "web.json"
     app.include_router(router)
     app.mount("/static", StaticAssets(directory=WEB_DIR), name="static")

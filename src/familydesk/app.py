@@ -1,0 +1,106 @@
+"""The web application: the JSON API, the web pages and (when configured) the Telegram webhook, composed
+in one FastAPI app. Each channel brings its own routes; this module only assembles them, so no channel
+imports another.
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from .api import (MAX_BODY, MAX_CONVERSATION_BODY, MAX_UPLOAD, SEARCH_BUDGET, AdminRefused, RateLimiter, admin,
+                  router)
+from .assistant import Assistant
+from .errors import FamilydeskError
+from .settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def _warm_up(assistant: Assistant) -> None:
+    """One search before the first visitor, so the first question is as fast as the rest (the vector
+    index and the query path load lazily)."""
+    try:
+        assistant.search("产假 maternity leave", None, 1)
+    except Exception as e:  # a failed warm-up must not stop start-up; /healthz reports the real state
+        log.warning("warm-up search failed: %s: %s", type(e).__name__, e)
+
+
+def create_app(assistant: Assistant | None = None, settings: Settings | None = None) -> FastAPI:
+    """Build the app; the knowledge base loads at start-up (or use the Assistant given)."""
+    settings = settings or get_settings()
+    assistant = assistant or Assistant(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if not assistant.ready:
+            await run_in_threadpool(assistant.load)
+        await run_in_threadpool(_warm_up, assistant)
+        yield
+
+    app = FastAPI(title="familydesk", version="0.1.0", lifespan=lifespan,
+                  description="Answers about Chinese fertility-support policies, quoted and cited clause by clause "
+                              "from the official documents of the knowledge base (GET /api/documents lists them).")
+    app.state.assistant = assistant
+    app.state.settings = settings
+    app.state.limiter = RateLimiter(settings.rate_limit)
+    # search-as-you-type in the staff console sends a request per pause in typing: a larger budget
+    app.state.search_limiter = RateLimiter(settings.rate_limit * SEARCH_BUDGET)
+    app.include_router(router)
+    app.include_router(admin)
+    if settings.telegram_webhook_secret:  # the Telegram bot's webhook (familydesk telegram --webhook)
+        from .telegram_bot import webhook_router
+        app.include_router(webhook_router(assistant, settings))
+    from .web_routes import install as install_web  # the pages and their routes
+
+    install_web(app, settings)
+
+    @app.get("/healthz", summary="Ready once the index is loaded")
+    def healthz() -> JSONResponse:
+        """200 with index figures once the knowledge base is loaded, 503 before (or when Chroma is gone)."""
+        try:
+            h = assistant.health()
+        except FamilydeskError as e:
+            return JSONResponse({"status": "unavailable", "detail": str(e)}, status_code=503)
+        return JSONResponse(h, status_code=200 if h.get("status") == "ok" else 503)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        length = request.headers.get("content-length")
+        limit = {"/api/admin/documents": MAX_UPLOAD, "/api/ask": MAX_CONVERSATION_BODY,
+                 "/api/ask/stream": MAX_CONVERSATION_BODY}.get(request.url.path, MAX_BODY)
+        if length and length.isdigit() and int(length) > limit:
+            return JSONResponse({"detail": f"request body over {limit // 1024} KB"}, status_code=413)
+        if request.url.path.startswith("/api/"):
+            client = request.client.host if request.client else "?"
+            limiter = app.state.search_limiter if request.url.path == "/api/search" else app.state.limiter
+            wait = limiter.check(client)
+            if wait is not None:
+                return JSONResponse({"detail": f"too many requests: the limit is {settings.rate_limit} per minute"},
+                                    status_code=429, headers={"Retry-After": str(wait)})
+        return await call_next(request)
+
+    @app.exception_handler(AdminRefused)
+    async def admin_refused(request: Request, exc: AdminRefused) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(FamilydeskError)
+    async def domain_error(request: Request, exc: FamilydeskError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return JSONResponse({"detail": "internal error; it has been logged"}, status_code=500)
+
+    return app
