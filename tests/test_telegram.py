@@ -333,3 +333,17 @@ def test_cli_polls_and_answers(settings, assistant, tmp_path):
         err.seek(0)
         log = err.read()
     assert "telegram bot @" in log and TOKEN not in log, log[-2000:]
+
+
+def test_follow_up_reads_the_chat_and_new_forgets_it(bot):
+    chat = next(_chats)
+    bot.send("北京有生育补贴吗", chat_id=chat)
+    bot.wait_sent(chat)
+    bot.send("包头呢？", chat_id=chat)
+    follow = bot.wait_sent(chat, 2)[1]["text"]
+    assert "理解为：包头有生育补贴吗" in follow and "包头" in follow
+    bot.send("/new", chat_id=chat)
+    assert "新的对话" in bot.wait_sent(chat, 3)[2]["text"]
+    bot.send("包头呢？", chat_id=chat)
+    alone = bot.wait_sent(chat, 4)[3]["text"]
+    assert "理解为" not in alone  # read on its own: a place alone asks what to know

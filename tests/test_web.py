@@ -410,3 +410,16 @@ def test_web_files_ship_with_the_package():
     assert "web/*" in config["tool"]["setuptools"]["package-data"]["familydesk"]
     names = {p.name for p in WEB.iterdir()}
     assert {"index.html", "staff.html", "app.css", "common.js", "chat.js", "staff.js", "favicon.svg"} <= names
+
+
+def test_chat_follow_up_is_understood_and_new_conversation_forgets(open_page):
+    page = open_page("/")
+    ask(page, "北京有生育补贴吗", 1)
+    ask(page, "包头呢？", 2)
+    second = page.locator(".msg-bot").nth(1)
+    expect(second.locator(".understood")).to_have_text("Understood as: 包头有生育补贴吗")  # the page is in English
+    expect(second.locator(".answer-text")).to_contain_text("包头")
+    page.click("#new-chat")
+    expect(page.locator(".msg")).to_have_count(0)
+    ask(page, "包头呢？", 1)  # read on its own now: a place alone is asked back
+    expect(page.locator(".msg-bot").first.locator(".understood")).to_have_count(0)

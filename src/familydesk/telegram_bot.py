@@ -51,6 +51,7 @@ from .errors import BadRequest
 from .models import Answer
 from .ratelimit import SlidingWindow
 from .privacy import redact
+from .text import clean_input
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,10 @@ def render_answer(answer: Answer, texts: Texts, question: str) -> tuple[list[str
     """The answer as HTML messages: the question, the answer, one line per citation; a 📄 原文 button each."""
     lang = answer.language
     asked = question if len(question) <= ECHO_CHARS else question[:ECHO_CHARS] + "…"
-    pieces = [f"<i>{esc(texts(lang, 'asked', question=asked))}</i>\n\n", *_pieces(answer.answer)]
+    pieces = [f"<i>{esc(texts(lang, 'asked', question=asked))}</i>\n"]
+    if answer.standalone_question and clean_input(answer.standalone_question) != clean_input(question):  # a follow-up
+        pieces.append(f"<i>{esc(texts(lang, 'understood', question=answer.standalone_question))}</i>\n")
+    pieces += ["\n", *_pieces(answer.answer)]
     buttons = []
     citations = answer.citations[:MAX_CITATIONS]
     if citations:
@@ -274,6 +278,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                         esc(t(lang, "examples"))])
     keyboard = [[InlineKeyboardButton(q, callback_data=f"ask:{i}")] for i, q in enumerate(t.examples)]
     await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup(keyboard))
+
+
+async def new_conversation(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Forget the conversation so far: the next question is read on its own."""
+    _chat(context).pop("history", None)
+    await update.effective_message.reply_text(esc(_desk(context).texts(_lang(update, context), "new_done")))
 
 
 async def help_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -454,6 +464,7 @@ def build_application(assistant: Assistant, settings: Settings, *, polling: bool
     application.add_handler(CommandHandler("help", help_))
     application.add_handler(CommandHandler("city", city))
     application.add_handler(CommandHandler("lang", lang))
+    application.add_handler(CommandHandler("new", new_conversation))
     application.add_handler(CallbackQueryHandler(city_chosen, pattern=r"^city:"))
     application.add_handler(CallbackQueryHandler(lang_chosen, pattern=r"^lang:"))
     application.add_handler(CallbackQueryHandler(example, pattern=r"^ask:\d+$"))

@@ -141,6 +141,10 @@ async function ask(text, chosenRegion = null) {
       } else if (name === "answer") {
         typing.remove();
         answerText.textContent = payload.answer;
+        if (payload.standalone_question && payload.standalone_question.normalize("NFKC") !== q.normalize("NFKC")) {
+          // how a follow-up was read, said discreetly: 理解为：包头有生育补贴吗
+          answerText.before(el("p", { class: "understood", text: t("understood", { question: payload.standalone_question }) }));
+        }
         history.push({ role: "user", content: q }, { role: "assistant", content: payload.answer.slice(0, 4000) });
         if (payload.abstained) {
           bot.classList.add("abstained");
@@ -208,6 +212,12 @@ async function start() {
     status.textContent = e.message;
   }
   langToggle($("#lang"));
+  $("#new-chat").addEventListener("click", () => {  // a new conversation: follow-ups no longer read the old one
+    history.length = 0;
+    log.querySelectorAll(".msg").forEach((m) => m.remove());
+    status.textContent = t("new_chat_done");
+    question.focus();
+  });
   document.body.classList.add("ready");
 }
 
