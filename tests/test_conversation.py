@@ -75,3 +75,24 @@ def test_history_limits_are_enforced_over_http(live):
     assert httpx.post(url, json={"question": "包头呢", "history": full}, timeout=30).status_code == 200
     ok = httpx.post(url, json={"question": "包头呢", "history": _history("北京有生育补贴吗")})
     assert ok.status_code == 200 and ok.json()["standalone_question"] == "包头有生育补贴吗"
+
+
+def test_a_place_with_a_qualifier_keeps_the_topic_and_adds_the_qualifier(reader):
+    u = standalone(reader, "算了还是说包头，三胎呢", _history("北京产假多少天"))
+    assert "包头" in u.question and "产假" in u.question and "三胎" in u.question and "北京" not in u.question
+
+
+def test_a_comparison_followed_by_one_place_asks_for_that_place_alone(reader):
+    u = standalone(reader, "赣州呢", _history("北京和包头的育儿假有什么区别"))
+    assert u.question == "赣州的育儿假有什么区别"
+
+
+def test_an_off_topic_follow_up_stands_alone(reader):
+    u = standalone(reader, "What's the weather like in Ganzhou this weekend?",
+                   _history("Does Baotou's medical insurance cover an epidural?"))
+    assert u.question == "What's the weather like in Ganzhou this weekend?"
+
+
+def test_a_full_question_without_a_place_does_not_inherit_the_kind_of_figure(reader):
+    u = standalone(reader, "无痛分娩能报销吗", _history("北京生育津贴能领多少钱"))
+    assert u.question.startswith("北京") and "多少钱" not in u.question

@@ -78,6 +78,7 @@ class Assistant:
                 snap.store, snap.sync_report = self._open_store(fingerprint, progress, snap.corpus, snap.embeddings)
                 snap.embeddings.embed_query("warm up")  # load the model weights now, not on a user's question
             snap.index = HybridIndex(snap.corpus, snap.reader.tokenizer, snap.store, snap.embeddings, s.dense_weight)
+            snap.reader.known = frozenset(t for t in snap.index.bm25.idf if not t.startswith("§"))
             snap.answerer = ExtractiveAnswerer(snap.corpus, snap.texts, snap.reader.units_for, s.min_relevance)
             snap.answerer.term_weight = snap.index.term_weight
             snap.retriever = ClauseRetriever(index=snap.index, reader=snap.reader)

@@ -19,6 +19,8 @@ from .query import QueryReader, has_cjk
 
 MAX_MESSAGES = 20
 MAX_MESSAGE_CHARS = 4000
+MAX_QUESTION = 1000  # of a user message in the history, what is read as its question
+MAX_CARRIED = 300  # of the question as understood so far, what the next turn builds on
 _FILLER_ZH = re.compile(r"^(?:那|那么|还有|再问一下|请问|我在|我是|我住在?|我们在)+|(?:呢|吗|嘞|啊|呀|的|怎么样|如何|[?？。!！，,\s])+$")
 _FILLER_EN = re.compile(r"^(?:and|what|about|how|in|for|the|i'm|i am|we are|live|living|in)\b|[?.!,\s]+$", re.I)
 
@@ -36,7 +38,8 @@ def standalone(reader: QueryReader, question: str, history: list[dict] | None) -
     previous: str | None = None
     for message in history or []:
         if message.get("role") == "user" and (message.get("content") or "").strip():
-            previous = _fold(reader, message["content"].strip(), previous).question
+            # a question is at most 1,000 characters; what the folding carries over stays short too
+            previous = _fold(reader, message["content"].strip()[:MAX_QUESTION], previous).question[:MAX_CARRIED]
     return _fold(reader, question, previous)
 
 
@@ -46,24 +49,45 @@ def _fold(reader: QueryReader, question: str, previous: str | None) -> Understoo
     cur = reader.read(question)
     language = cur.language if _has_words(question) else None
     places = cur.cities + cur.uncovered + ([cur.place] if cur.place else [])
-    topic = [g for g in cur.groups if g.source not in reader.qualifiers and not set(g.terms) & set(reader.qualifiers)]
+    topic = _topic(reader, cur)
+    qualified = any(set(g.terms) & set(reader.qualifiers) for g in cur.groups)
     if places and topic:
         return Understood(question, language)  # a new, complete question
     prev = reader.read(previous)
     prev_places = prev.cities + prev.uncovered + ([prev.place] if prev.place else [])
-    if places:  # a place alone: the previous question, asked for this place
-        return Understood(_replace_place(reader, previous, prev_places, places), language)
+    if places:  # a place alone: the previous question, asked for this place (with a qualifier, if one came)
+        again = _replace_place(reader, previous, prev_places, places)
+        return Understood(f"{again} {question}" if qualified else again, language)
     if not prev_places:
         return Understood(f"{previous} {question}", language)
-    if topic:  # a new topic for the previous place, with the previous kind of figure
+    if topic:  # a new topic for the previous place; an elliptical one ("那产假呢") keeps the kind of figure
         asked = " ".join(prev_places)
-        extra = prev.quantity_text if prev.quantity and not cur.quantity else ""
+        extra = prev.quantity_text if prev.quantity and not cur.quantity and _elliptical(question) else ""
         return Understood(f"{asked} {question} {extra}".strip(), language)
     return Understood(f"{previous} {question}", language)  # a qualifier alone (三孩呢): add it
 
 
+def _topic(reader: QueryReader, q) -> list:
+    """The concepts of a turn that make it a question of its own: not a qualifier (三孩, 男方), not a filler
+    (算了, 还是说); an English word no glossary knows (weather) counts, and so does a Chinese word the
+    documents never use unless it is a filler."""
+    qualifiers = set(reader.qualifiers)
+    topic = [g for g in q.groups if g.source not in qualifiers and not set(g.terms) & qualifiers
+             and g.source not in reader.fillers]
+    # one unknown English word is usually the rest of an elliptical follow-up ("and for a third?"); two or
+    # more ("weather … weekend") make a question of its own
+    return topic + (list(q.unknown_words) if len(q.unknown_words) >= 2 else [])
+
+
+def _elliptical(question: str) -> bool:
+    """"那产假呢", "what about maternity leave?": a topic named, nothing asked of it."""
+    q = question.strip().rstrip("?？!！。. ")
+    return bool(re.search(r"呢$|^那|^还有|^and\b|^what about\b|^how about\b", q, re.I))
+
+
 def _replace_place(reader: QueryReader, previous: str, old: list[str], new: list[str]) -> str:
-    """The previous question with its place(s) swapped for the new one(s), in the previous question's script."""
+    """The previous question with its place(s) swapped for the new one(s), in the previous question's script;
+    a comparison's "A和B" / "A and B" becomes the new place alone."""
     forms = sorted({f for name in old for f in reader.places.forms(name)}, key=len, reverse=True)
     target = " ".join(new) if has_cjk(previous) else " ".join(reader.places.english(n) for n in new)
     replaced, n = previous, 0
@@ -73,7 +97,8 @@ def _replace_place(reader: QueryReader, previous: str, old: list[str], new: list
         n += k
     if not n:
         return f"{target} {previous}"
-    replaced = re.sub("\0(?:\\s*\0)*", target, replaced, count=1)
+    replaced = re.sub(r"\0(?:\s*(?:和|与|跟|及|、|,|，|and|vs\.?|or)?\s*\0)*", lambda _m: target, replaced, count=1,
+                      flags=re.I)
     return replaced.replace("\0", "")
 
 

@@ -339,6 +339,8 @@ class QueryReader:
         self.figure_required = set(rules.get("figure_required", self.units))
         self.figure_words = {k: tuple(v) for k, v in rules.get("figure_words", {}).items()}
         self.qualifiers = tuple(rules.get("qualifiers", ()))
+        self.fillers = frozenset(rules.get("conversation_fillers", ()))
+        self.known: frozenset[str] | None = None  # the documents' words (set by the assistant): what can be a topic
         self.injection = [re.compile(p, re.I) for p in rules["injection"]]
         corpus_terms = self.glossary.chinese_terms | {t for ts in self.colloquial.entries.values() for t in ts}
         self.tokenizer = tokenizer_factory(user_words=corpus_terms, stopwords=self.stop_zh)
