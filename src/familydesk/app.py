@@ -55,9 +55,11 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     if settings.telegram_webhook_secret:  # the Telegram bot's webhook (familydesk telegram --webhook)
         from .telegram_bot import webhook_router
         app.include_router(webhook_router(assistant, settings))
+    from .openai_api import install as install_openai  # /v1: an OpenAI-compatible model
     from .web_routes import install as install_web  # the pages and their routes
 
     install_web(app, settings)
+    install_openai(app)
 
     @app.get("/healthz", summary="Ready once the index is loaded")
     def healthz() -> JSONResponse:
@@ -72,10 +74,11 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     async def guard(request: Request, call_next):
         length = request.headers.get("content-length")
         limit = {"/api/admin/documents": MAX_UPLOAD, "/api/ask": MAX_CONVERSATION_BODY,
-                 "/api/ask/stream": MAX_CONVERSATION_BODY}.get(request.url.path, MAX_BODY)
+                 "/api/ask/stream": MAX_CONVERSATION_BODY,
+                 "/v1/chat/completions": MAX_CONVERSATION_BODY}.get(request.url.path, MAX_BODY)
         if length and length.isdigit() and int(length) > limit:
             return JSONResponse({"detail": f"request body over {limit // 1024} KB"}, status_code=413)
-        if request.url.path.startswith("/api/"):
+        if request.url.path.startswith(("/api/", "/v1/")):
             client = request.client.host if request.client else "?"
             limiter = app.state.search_limiter if request.url.path == "/api/search" else app.state.limiter
             wait = limiter.check(client)

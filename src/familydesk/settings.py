@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     llm_rewrite: bool = Field(False, description="Ask the model for Chinese search terms for English questions before retrieval "
                                                  "(lexical side; the glossary stays the fallback).")
     admin_token: SecretStr | None = Field(None, description="Bearer token for /api/admin/* (reindex, report); unset = admin endpoints refuse (403).")
+    api_keys: SecretStr | None = Field(None, description="Comma-separated bearer keys for the OpenAI-compatible /v1 endpoints; unset = open.")
     database_url: str | None = Field(None, description="Query log database, `sqlite:////path/queries.sqlite3` (one file shared by replicas); "
                                                        "default `<data_dir>/queries.sqlite3`.")
     log_retention_days: int = Field(90, description="Query-log rows older than this many days are deleted (0 keeps them).")

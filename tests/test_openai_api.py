@@ -1,0 +1,58 @@
+"""The OpenAI-compatible face, driven by the official `openai` client over real HTTP."""
+from __future__ import annotations
+
+import httpx
+import openai
+import pytest
+
+from familydesk import Assistant, Settings
+from familydesk.app import create_app
+
+from .conftest import LiveServer, free_port
+
+
+@pytest.fixture(scope="module")
+def v1(assistant, tmp_path_factory):
+    """The app with API keys configured, sharing the session's index and model."""
+    settings = Settings(rate_limit=0, data_dir=tmp_path_factory.mktemp("v1"), chroma_dir=assistant.settings.chroma_dir,
+                        api_keys="sk-local-one,sk-local-two")
+    own = Assistant(settings, embeddings=assistant.embeddings, embedding_fingerprint=assistant.embedding_fingerprint)
+    with LiveServer(create_app(own.load(), settings), free_port()) as server:
+        yield server
+
+
+def client(server, key="sk-local-two") -> openai.OpenAI:
+    return openai.OpenAI(base_url=server.url + "/v1", api_key=key, max_retries=0)
+
+
+def test_models_lists_familydesk(v1):
+    assert [m.id for m in client(v1).models.list()] == ["familydesk"]
+
+
+def test_completion_answers_with_numbered_references_and_citations(v1):
+    r = client(v1).chat.completions.create(model="familydesk", messages=[
+        {"role": "system", "content": "You are helpful."},
+        {"role": "user", "content": "how long is paternity leave in Baotou"}])
+    text = r.choices[0].message.content
+    assert "25" in text and "\n[1] 《包头市" in text and r.choices[0].finish_reason == "stop"
+    extra = r.model_extra
+    assert extra["citations"][0]["id"] == "baotou-2025-task-list:2" and extra["abstained"] is False
+
+
+def test_streaming_in_openai_chunks_with_history(v1):
+    stream = client(v1).chat.completions.create(model="familydesk", stream=True, messages=[
+        {"role": "user", "content": "北京有生育补贴吗"}, {"role": "assistant", "content": "……"},
+        {"role": "user", "content": "包头呢？"}])
+    chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks)
+    assert "包头" in text and "[1] 《" in text and len(chunks) >= 4
+    last = chunks[-1]
+    assert last.choices[0].finish_reason == "stop" and last.model_extra["standalone_question"] == "包头有生育补贴吗"
+
+
+def test_keys_and_errors_in_openai_shape(v1):
+    with pytest.raises(openai.AuthenticationError):
+        client(v1, key="wrong").models.list()
+    r = httpx.post(v1.url + "/v1/chat/completions", headers={"Authorization": "Bearer sk-local-one"},
+                   json={"model": "familydesk", "messages": [{"role": "assistant", "content": "hi"}]})
+    assert r.status_code == 400 and r.json()["error"]["type"] == "invalid_request_error"
