@@ -16,6 +16,7 @@ from .api import (MAX_BODY, MAX_CONVERSATION_BODY, MAX_UPLOAD, SEARCH_BUDGET, Ad
                   router)
 from .assistant import Assistant
 from .errors import FamilydeskError
+from .mcp_server import build as build_mcp  # the knowledge base as MCP tools (stdio via the CLI, HTTP at /mcp/)
 from .settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -35,12 +36,16 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     settings = settings or get_settings()
     assistant = assistant or Assistant(settings)
 
+    mcp = build_mcp(assistant)
+    mcp_app = mcp.streamable_http_app(streamable_http_path="/", host=settings.host)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if not assistant.ready:
             await run_in_threadpool(assistant.load)
         await run_in_threadpool(_warm_up, assistant)
-        yield
+        async with mcp.session_manager.run():
+            yield
 
     app = FastAPI(title="familydesk", version="0.1.0", lifespan=lifespan,
                   description="Answers about Chinese fertility-support policies, quoted and cited clause by clause "
@@ -60,6 +65,7 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
 
     install_web(app, settings)
     install_openai(app)
+    app.mount("/mcp", mcp_app)
 
     @app.get("/healthz", summary="Ready once the index is loaded")
     def healthz() -> JSONResponse:

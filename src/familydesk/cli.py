@@ -227,6 +227,15 @@ def eval_(file: Path, as_json: bool) -> None:
 
 
 @main.command()
+def mcp() -> None:
+    """Serve the knowledge base as an MCP server over stdio (tools: ask, search_clauses, get_clause, list_documents)."""
+    from .app import build_mcp
+
+    assistant = _run(lambda: Assistant(get_settings()).load(progress=False))
+    build_mcp(assistant).run("stdio")
+
+
+@main.command()
 @click.option("--webhook", is_flag=True, help="Serve the bot's webhook (POST /telegram/webhook) inside the API app "
                                               "instead of polling; needs FAMILYDESK_TELEGRAM_WEBHOOK_URL and _SECRET.")
 def telegram(webhook: bool) -> None:

@@ -1,0 +1,67 @@
+"""The MCP server, driven by the official SDK's own client: over streamable HTTP (the app's /mcp/) and over
+stdio (`familydesk mcp` in a real process)."""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import anyio
+import pytest
+from mcp import Client, StdioServerParameters
+
+from familydesk import Assistant, Settings
+from familydesk.app import create_app
+
+from .conftest import LiveServer, free_port
+
+TOOLS = {"ask", "search_clauses", "get_clause", "list_documents"}
+
+
+@pytest.fixture(scope="module")
+def mcp_http(assistant, tmp_path_factory):
+    settings = Settings(rate_limit=0, data_dir=tmp_path_factory.mktemp("mcp"), chroma_dir=assistant.settings.chroma_dir)
+    own = Assistant(settings, embeddings=assistant.embeddings, embedding_fingerprint=assistant.embedding_fingerprint)
+    with LiveServer(create_app(own.load(), settings), free_port()) as server:
+        yield server.url + "/mcp/"
+
+
+async def _exercise(client: Client) -> None:
+    tools = {t.name for t in (await client.list_tools()).tools}
+    assert TOOLS <= tools
+    r = await client.call_tool("ask", {"question": "how long is paternity leave in Baotou"})
+    answer = r.structured_content
+    assert answer["abstained"] is False and answer["citations"][0]["id"] == "baotou-2025-task-list:2"
+    assert "25" in answer["answer"]
+    r = await client.call_tool("ask", {"question": "包头呢？",
+                                       "history": [{"role": "user", "content": "北京有生育补贴吗"}]})
+    assert r.structured_content["standalone_question"] == "包头有生育补贴吗"
+    hits = (await client.call_tool("search_clauses", {"query": "护理假", "region": "包头", "k": 3})).structured_content
+    assert hits["hits"][0]["clause"] == "（二）"
+    clause = (await client.call_tool("get_clause", {"id": "baotou-2025-task-list:2"})).structured_content
+    assert "男职工享受25天的护理假" in clause["text"]
+    docs = (await client.call_tool("list_documents", {})).structured_content["documents"]
+    assert {d["region"] for d in docs} == {"北京", "包头", "赣州"}
+
+
+def test_mcp_over_streamable_http(mcp_http):
+    async def run():
+        async with Client(mcp_http) as client:
+            await _exercise(client)
+
+    anyio.run(run)
+
+
+def test_mcp_over_stdio(index_copy, tmp_path):
+    exe = Path(sys.executable).parent / "familydesk"
+    env = {**os.environ, "FAMILYDESK_INDEX_DIR": str(index_copy), "FAMILYDESK_CHROMA_DIR": str(tmp_path / "chroma"),
+           "FAMILYDESK_DATA_DIR": str(tmp_path / "data"), "FAMILYDESK_EMBEDDING": "none", "HF_HUB_OFFLINE": "1"}
+    params = StdioServerParameters(command=str(exe), args=["mcp"], env=env)
+
+    async def run():
+        async with Client(params) as client:
+            await _exercise(client)
+
+    assert shutil.which(str(exe))
+    anyio.run(run)
