@@ -347,3 +347,24 @@ def test_follow_up_reads_the_chat_and_new_forgets_it(bot):
     bot.send("包头呢？", chat_id=chat)
     alone = bot.wait_sent(chat, 4)[3]["text"]
     assert "理解为" not in alone  # read on its own: a place alone asks what to know
+
+
+def test_asked_back_for_a_region_offers_buttons_that_answer_for_it(bot, assistant, monkeypatch):
+    asked = []
+
+    def ask(question, region=None, history=None):
+        asked.append((question, region))
+        if region is None:
+            return Answer(answer="各地规定不同。您问的是哪个地区？", abstained=True, region=None, language="zh",
+                          reason="clarify", options=["包头", "赣州", "北京", "济南市"])
+        return assistant.__class__.ask(assistant, question, region, history)
+
+    monkeypatch.setattr(assistant, "ask", ask)
+    chat = next(_chats)
+    bot.send("产假多少天", chat_id=chat)
+    [reply] = bot.wait_sent(chat)
+    buttons = [b for row in reply["reply_markup"]["inline_keyboard"] for b in row]
+    assert [b["callback_data"] for b in buttons] == ["in:包头", "in:赣州", "in:北京", "in:济南市"]
+    bot.press(bot.bot_message(chat), "in:包头")
+    answer = bot.wait_sent(chat, 2)[1]["text"]
+    assert asked[-1] == ("产假多少天", "包头") and "158天" in answer

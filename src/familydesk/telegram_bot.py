@@ -234,7 +234,7 @@ async def _typing(chat):
 
 
 async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str,
-                  reply_to: Message | None = None) -> None:
+                  reply_to: Message | None = None, region: str | None = None) -> None:
     """Ask the facade (in a thread, typing meanwhile) and send the answer with its citations."""
     desk, lang, chat = _desk(context), _lang(update, context), update.effective_chat
     question = question.strip()
@@ -252,10 +252,16 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
     state = _chat(context)
     history = state.setdefault("history", [])  # the conversation so far, redacted: follow-ups ("包头呢？") read with it
     async with _typing(chat):
-        answer = await asyncio.to_thread(desk.assistant.ask, question, state.get("city"), history[-HISTORY:])
+        answer = await asyncio.to_thread(desk.assistant.ask, question, region or state.get("city"), history[-HISTORY:])
     history += [{"role": "user", "content": redact(question)[:4000]}, {"role": "assistant", "content": answer.answer[:4000]}]
     del history[:-HISTORY]
     messages, keyboard = render_answer(answer, desk.texts, question)
+    if answer.reason == "clarify" and answer.options:  # the answer depends on where: one button per region
+        state["pending"] = redact(question)[:MAX_QUESTION]
+        buttons = [InlineKeyboardButton(desk.texts.city_buttons.get(r) or f"{r} {desk.assistant.english_name(r)}",
+                                        callback_data=f"in:{r}") for r in answer.options
+                   if len(f"in:{r}".encode()) <= CALLBACK_BYTES]
+        keyboard = InlineKeyboardMarkup([buttons[i:i + 3] for i in range(0, len(buttons), 3)])
     quote = None
     if reply_to is not None and chat.type != ChatType.PRIVATE:
         quote = ReplyParameters(message_id=reply_to.message_id, allow_sending_without_reply=True)
@@ -355,6 +361,15 @@ async def example(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     index = int(query.data.split(":", 1)[1])
     if 0 <= index < len(examples):
         await _answer(update, context, examples[index])
+
+
+async def region_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer the question that was asked back ("which region?") for the region pressed."""
+    query = update.callback_query
+    await query.answer()
+    pending = _chat(context).pop("pending", None)
+    if pending:
+        await _answer(update, context, pending, region=query.data.split(":", 1)[1])
 
 
 async def show_clause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -469,6 +484,7 @@ def build_application(assistant: Assistant, settings: Settings, *, polling: bool
     application.add_handler(CallbackQueryHandler(lang_chosen, pattern=r"^lang:"))
     application.add_handler(CallbackQueryHandler(example, pattern=r"^ask:\d+$"))
     application.add_handler(CallbackQueryHandler(show_clause, pattern=r"^clause:"))
+    application.add_handler(CallbackQueryHandler(region_chosen, pattern=r"^in:"))
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, question))
     application.add_error_handler(on_error)
     return application
