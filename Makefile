@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-done
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: setup setup-browser index run test eval bench docs screenshots clean
+.PHONY: setup setup-browser setup-servers index run test eval bench docs screenshots clean
 
 setup: $(STAMP) ## create .venv and install everything (idempotent)
 
@@ -20,13 +20,16 @@ $(STAMP): pyproject.toml requirements.txt
 setup-browser: ## Debian's Chromium for the browser tests (Playwright drives it; never `playwright install`)
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
+setup-servers: ## Debian's redis-server for the tests that share rate limits between replicas (started by the tests)
+	command -v redis-server >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server)
+
 index: setup ## build or update the vector index (only changed clauses are embedded)
 	$(BIN)/familydesk index
 
 run: index ## set up, build the index, serve on http://127.0.0.1:8000
 	$(BIN)/familydesk serve
 
-test: setup setup-browser ## set up, check the module boundaries (import-linter), then the whole suite (browser tests included)
+test: setup setup-browser setup-servers ## set up, check the module boundaries (import-linter), then the whole suite (browser tests included)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 

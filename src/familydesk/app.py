@@ -16,6 +16,7 @@ from .api import (MAX_BODY, MAX_CONVERSATION_BODY, MAX_UPLOAD, SEARCH_BUDGET, Ad
                   router)
 from .assistant import Assistant
 from .errors import FamilydeskError
+from .ratelimit import client_address
 from .mcp_server import build as build_mcp  # the knowledge base as MCP tools (stdio via the CLI, HTTP at /mcp/)
 from .settings import Settings, get_settings
 
@@ -52,9 +53,9 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
                               "from the official documents of the knowledge base (GET /api/documents lists them).")
     app.state.assistant = assistant
     app.state.settings = settings
-    app.state.limiter = RateLimiter(settings.rate_limit)
+    app.state.limiter = RateLimiter(settings.rate_limit, settings.redis_url, "familydesk-api")
     # search-as-you-type in the staff console sends a request per pause in typing: a larger budget
-    app.state.search_limiter = RateLimiter(settings.rate_limit * SEARCH_BUDGET)
+    app.state.search_limiter = RateLimiter(settings.rate_limit * SEARCH_BUDGET, settings.redis_url, "familydesk-search")
     app.include_router(router)
     app.include_router(admin)
     if settings.telegram_webhook_secret:  # the Telegram bot's webhook (familydesk telegram --webhook)
@@ -85,7 +86,8 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
         if length and length.isdigit() and int(length) > limit:
             return JSONResponse({"detail": f"request body over {limit // 1024} KB"}, status_code=413)
         if request.url.path.startswith(("/api/", "/v1/")):
-            client = request.client.host if request.client else "?"
+            client = client_address(request.client.host if request.client else None,
+                                    request.headers.get("x-forwarded-for"), settings.trusted_proxies)
             limiter = app.state.search_limiter if request.url.path == "/api/search" else app.state.limiter
             wait = limiter.check(client)
             if wait is not None:

@@ -25,6 +25,7 @@ from .errors import BadRequest, FamilydeskError, Unavailable
 from .feedback import FeedbackStore
 from .models import Answer, Citation, Overrides
 from .privacy import redact
+from .text import clean_input
 from .query import Places, QueryReader
 
 from .querylog import QueryLog, database_path
@@ -34,6 +35,7 @@ from .store import ClauseStore, make_client
 
 log = logging.getLogger(__name__)
 MAX_K = 50
+MAX_QUESTION = 1000
 SEARCH_K = 30  # clauses the answerer sees: enough for a city's own clause to show under its province's
 
 
@@ -173,9 +175,7 @@ class Assistant:
         (earlier messages, oldest first: {"role": "user" | "assistant", "content"}), a follow-up such as
         "包头呢？" is read as the question it stands for; the answer says how it was understood."""
         self._need()
-        question = (question or "").strip()
-        if not question:
-            raise BadRequest("the question is empty")
+        question = self._clean(question)
         started = time.perf_counter()
         snap = self._snap
         understood = self._understand(snap, question, history)
@@ -184,6 +184,16 @@ class Assistant:
         answer.standalone_question = understood.question
         self._log(answer, question, started)
         return answer
+
+    @staticmethod
+    def _clean(question: str) -> str:
+        """Every channel's input the same way: NFKC, no control characters, 1 to 1,000 characters."""
+        question = clean_input(question or "")
+        if not question:
+            raise BadRequest("the question is empty: ask something of 1 to 1,000 characters")
+        if len(question) > MAX_QUESTION:
+            raise BadRequest(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION}")
+        return question
 
     @staticmethod
     def _understand(snap, question: str, history: list[dict] | None):
@@ -270,9 +280,7 @@ class Assistant:
         Without a model (or when the extractive answerer abstains) there is never a reset: the deltas
         are the extractive answer's sentences."""
         self._need()
-        question = (question or "").strip()
-        if not question:
-            raise BadRequest("the question is empty")
+        question = self._clean(question)
         started = time.perf_counter()
         snap = self._snap
         understood = self._understand(snap, question, history)

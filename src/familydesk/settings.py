@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="`familydesk serve` bind address.")
     port: int = Field(8000, description="`familydesk serve` port.")
     rate_limit: int = Field(30, description="API requests per minute per client; 0 turns the limit off.")
+    redis_url: str | None = Field(None, description="Redis for the rate limits (e.g. `redis://127.0.0.1:6379/0`), so replicas share one budget; unset: in process.")
+    trusted_proxies: str | None = Field(None, description="Comma-separated addresses or networks of reverse proxies (e.g. `10.0.0.0/8,127.0.0.1`): behind them the client is the first untrusted address of X-Forwarded-For.")
     log_level: str = Field("INFO", description="Python log level.")
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Where runtime data lives (query log, feedback, bot state); git-ignored.")
     calibration_sets: str = Field("tests/data/dev_questions.jsonl,tests/data/offtopic_questions.jsonl",

@@ -155,9 +155,9 @@ class UserLimit:
     """Questions per user per minute (a sliding window); 0 turns it off. The first refusal in a
     window is flagged so the bot says so once, then stays quiet."""
 
-    def __init__(self, per_minute: int) -> None:
+    def __init__(self, per_minute: int, storage_url: str | None = None) -> None:
         self.per_minute = per_minute
-        self._window = SlidingWindow(per_minute)
+        self._window = SlidingWindow(per_minute, storage_url, "familydesk-telegram")
         self._warned: set[int] = set()
 
     def check(self, user: int) -> Limited | None:
@@ -474,7 +474,8 @@ def build_application(assistant: Assistant, settings: Settings, *, polling: bool
     if not polling:
         builder = builder.updater(None)
     application = builder.build()
-    application.bot_data["desk"] = Desk(assistant, Texts(settings.prompts_dir), UserLimit(settings.telegram_user_limit))
+    application.bot_data["desk"] = Desk(assistant, Texts(settings.prompts_dir), UserLimit(settings.telegram_user_limit,
+                                                                                           settings.redis_url))
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("help", help_))
     application.add_handler(CommandHandler("city", city))

@@ -7,6 +7,8 @@ Assistant facade only.
 """
 from __future__ import annotations
 
+import logging
+
 import json
 import re
 from pathlib import Path
@@ -95,6 +97,7 @@ def _next(events):
 
 
 # ---- routes ------------------------------------------------------------------------------
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api")
 
 
@@ -123,6 +126,8 @@ async def ask_stream(body: AskRequest, request: Request, assistant: AssistantDep
                     yield sse("answer", {**answer.to_dict(), "answer_id": aid})
                 event = next(events, _END)
         except Exception as exc:  # after the first byte the status is sent: say it in the stream
+            if getattr(exc, "status", 500) >= 500:  # the message says it has been logged: log it (no question text)
+                log.error("a streamed answer failed: %s: %s", type(exc).__name__, str(exc)[:200])
             message = str(exc) if getattr(exc, "status", 500) < 500 else "internal error; it has been logged"
             yield sse("error", {"detail": message})
 
