@@ -10,9 +10,14 @@ COPY pyproject.toml README.md ./
 COPY src ./src
 COPY index ./index
 COPY prompts ./prompts
-RUN pip install --no-deps . && useradd --create-home familydesk && chown -R familydesk /app
+# /data holds the query log, the votes, the calibration report and the bot's state: it must exist and be
+# writable by the user the service runs as, also when compose mounts a fresh volume there
+RUN pip install --no-deps . && useradd --create-home familydesk && mkdir -p /data \
+    && chown -R familydesk /app /data
 USER familydesk
-ENV FAMILYDESK_INDEX_DIR=/app/index FAMILYDESK_PROMPTS_DIR=/app/prompts FAMILYDESK_CHROMA_DIR=/home/familydesk/chroma
+VOLUME /data
+ENV FAMILYDESK_INDEX_DIR=/app/index FAMILYDESK_PROMPTS_DIR=/app/prompts FAMILYDESK_CHROMA_DIR=/home/familydesk/chroma \
+    FAMILYDESK_DATA_DIR=/data
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --retries=6 \
   CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"

@@ -92,3 +92,6 @@ def test_compose_file_describes_the_deployment():
     assert "llm" in services and services["llm"]["profiles"] == ["llm"]
     dockerfile = (PROJECT_ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert "python:3.11-slim" in dockerfile and "USER familydesk" in dockerfile and "HEALTHCHECK" in dockerfile
+    # the data folder compose mounts exists and belongs to the user the service runs as (no engine here to build it)
+    assert "mkdir -p /data" in dockerfile and "chown -R familydesk /app /data" in dockerfile
+    assert dockerfile.index("chown -R familydesk /app /data") < dockerfile.index("USER familydesk")
