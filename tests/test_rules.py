@@ -171,3 +171,20 @@ def test_traditional_characters_read_as_simplified(reader):
     trad, simp = reader.read("包頭的陪產假有幾天"), reader.read("包头的陪产假有几天")
     assert trad.city == simp.city == "包头" and trad.groups == simp.groups and trad.quantity == "duration"
     assert reader.read("產假", region="包頭").city == "包头"
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("包头市育儿补贴每个孩子每年是多少？", "money"),
+    ("包头每个孩子一年的育儿补贴有多少？", "money"),
+    ("包头陪产假有多少", "duration"),
+    ("育儿补贴资金省级分担多少", "percent"),
+])
+def test_a_bare_how_much_reads_its_kind_from_the_topic(reader, question, kind):
+    assert reader.read(question).quantity == kind
+
+
+def test_how_many_days_asks_for_days_not_years(reader):
+    q = reader.read("北京女职工产假多少天")
+    assert reader.units_for(q.quantity, q.quantity_text) == ("天", "日", "个工作日", "工作日")
+    q = reader.read("产假多长时间")
+    assert "年" in reader.units_for(q.quantity, q.quantity_text)

@@ -254,7 +254,7 @@ class ExtractiveAnswerer:
         """The sentence that answers: most of the question's terms (exact terms, then shared
         bigrams); for a figure question, a sentence holding a figure of the asked kind wins
         whenever it shares anything with the question."""
-        units = self.units_for(q.quantity)
+        units = self.units_for(q.quantity, q.quantity_text)
         sentences = split_sentences(hit.clause.text)
         terms = set(hit.matched)
         grams = {t[i:i + 2] for t in q.terms for i in range(len(t) - 1)}

@@ -336,6 +336,10 @@ class QueryReader:
         self.quantity = [(kind, re.compile(spec["zh"]), re.compile(spec["en"], re.I), tuple(spec["units"]))
                          for kind, spec in rules["quantity"].items()]
         self.units = {kind: units for kind, _, _, units in self.quantity}
+        self.narrow = {kind: spec.get("narrow", {}) for kind, spec in rules["quantity"].items()}
+        generic = rules.get("generic_amount", {})
+        self.generic_amount = (re.compile(generic["zh"]), re.compile(generic["en"], re.I), generic.get("by_topic", {})) \
+            if generic else None
         self.figure_required = set(rules.get("figure_required", self.units))
         self.figure_words = {k: tuple(v) for k, v in rules.get("figure_words", {}).items()}
         self.qualifiers = tuple(rules.get("qualifiers", ()))
@@ -389,6 +393,17 @@ class QueryReader:
                 if has_cjk(m.group(0)):
                     terms_text = terms_text.replace(m.group(0), " ")
                 break
+        if q.quantity is None and self.generic_amount:  # "是多少": the kind of figure from what it is about
+            zh, en, by_topic = self.generic_amount
+            m = zh.search(terms_text) or (en.search(text) if language == "en" else None)
+            if m:
+                topic_text = terms_text.replace(m.group(0), " ")
+                kind = next((k for k, words in by_topic.items() if any(w in topic_text for w in words)), None)
+                if kind:
+                    q.quantity, q.quantity_text = kind, m.group(0)
+                    q.needs_figure = kind in self.figure_required
+                    q.figure_words = self.figure_words.get(kind, ())
+                    terms_text = topic_text
         # Chinese words of the question (also Chinese inside an English question: "the 青春志爱团")
         everyday, rest = self.colloquial.expand(terms_text)
         q.groups.extend(everyday)
@@ -419,8 +434,12 @@ class QueryReader:
             q.language = answer_language
         return q
 
-    def units_for(self, kind: str | None) -> tuple[str, ...]:
-        return self.units.get(kind, ()) if kind else ()
+    def units_for(self, kind: str | None, asked: str = "") -> tuple[str, ...]:
+        """The units that answer a kind of figure; "多少天" / "how many days" narrows a duration to days."""
+        units = self.units.get(kind, ()) if kind else ()
+        narrow = self.narrow.get(kind, {})
+        picked = [u for word, us in narrow.items() if word in asked.lower() for u in us]
+        return tuple(dict.fromkeys(picked)) if picked else units
 
 
 _T2S = None
