@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-done
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: setup setup-browser setup-servers index run test eval bench docs screenshots clean
+.PHONY: setup setup-browser setup-servers index run test test-fast eval bench docs screenshots clean
 
 setup: $(STAMP) ## create .venv and install everything (idempotent)
 
@@ -32,6 +32,10 @@ run: index ## set up, build the index, serve on http://127.0.0.1:8000
 test: setup setup-browser setup-servers ## set up, check the module boundaries (import-linter), then the whole suite (browser tests included)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
+
+test-fast: setup ## the module boundaries and the tests that need no model and no server (parsing, formats, regions, rules)
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m pytest -q -m "not slow"
 
 eval: setup ## the dev evaluation through the HTTP API (needs a server: make run)
 	$(PYTHON) ../shared/eval/score_api.py ../shared/eval/questions.jsonl

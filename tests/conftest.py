@@ -100,3 +100,14 @@ def familydesk_cli(*args: str, env: dict | None = None, timeout: int = 120) -> s
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=timeout, env=full_env,
                           stdin=subprocess.DEVNULL)
+
+
+# Fixtures that load a model or start a server: a test using one is `slow`; `make test-fast` skips them.
+SLOW_FIXTURES = {"assistant", "live", "bot", "browser", "open_page", "web", "v1", "mcp_http", "redis_url", "llm",
+                 "llm_rewrite", "fake", "index_copy", "settings"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)

@@ -16,6 +16,8 @@ from familydesk.querylog import QueryLog, database_path
 
 from .conftest import LiveServer, familydesk_cli, free_port
 
+pytestmark = pytest.mark.slow  # real processes or servers (make test-fast skips them)
+
 SECRETS = ("110101199003071234", "13812345678", "mama@example.com", "6222021234567890123")
 
 

@@ -1,12 +1,16 @@
 """The `familydesk` command in real processes: ask, search, eval, help, errors."""
 from __future__ import annotations
 
+import pytest
+
 import json
 import re
 
 from familydesk.settings import PROJECT_ROOT
 
 from .conftest import familydesk_cli
+
+pytestmark = pytest.mark.slow  # real processes or servers (make test-fast skips them)
 
 
 def test_ask_paternity_leave_english(tmp_path):

@@ -1,6 +1,8 @@
 """The index survives crashes and outages: kill -9 mid-rebuild, a Chroma server that goes away."""
 from __future__ import annotations
 
+import pytest
+
 import os
 import signal
 import subprocess
@@ -16,6 +18,8 @@ from familydesk.app import create_app
 
 from .conftest import LiveServer, free_port
 from .test_store import NEW_DOC, chroma_server  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.slow  # real processes or servers (make test-fast skips them)
 
 SLOW_BUILD = textwrap.dedent("""
     import sys, time

@@ -2,6 +2,8 @@
 index once and both answer; 600 mixed questions at concurrency 8 come back without an error."""
 from __future__ import annotations
 
+import pytest
+
 import json
 import os
 import subprocess
@@ -17,6 +19,8 @@ from familydesk.settings import PROJECT_ROOT
 
 from .conftest import free_port
 from .test_durability import _start_chroma
+
+pytestmark = pytest.mark.slow  # real processes or servers (make test-fast skips them)
 
 
 def _serve(port: int, env: dict, log: Path) -> subprocess.Popen:
