@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from familydesk import Assistant, Settings
+from familydesk import Settings
 from familydesk.app import create_app
 from familydesk.ratelimit import SlidingWindow, client_address
 
