@@ -47,11 +47,12 @@ def test_kill_9_during_reindex_keeps_the_previous_index(index_copy, tmp_path):
     n_before = before.store.count()
     del before
     # a new document makes the next load rebuild; kill that process while it embeds
-    (tmp_path / "big.txt").write_text(NEW_DOC * 1, encoding="utf-8")
     manifest_backup = (index_copy / "manifest.json").read_text(encoding="utf-8")
-    from familydesk.corpus import add_document
+    from familydesk.corpus import put_document
 
-    add_document(index_copy, tmp_path / "big.txt", city="赣州", title="测试", doc_id="kill-test")
+    entry = {"id": "kill-test", "title": "测试", "issuer": "赣州", "number": None, "date": "", "city": "赣州",
+             "authority": "official", "repost_of": None}
+    put_document(index_copy, entry, NEW_DOC)
     marker = tmp_path / "started"
     proc = subprocess.Popen([sys.executable, "-c", SLOW_BUILD, str(index_copy), str(marker), str(chroma)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -72,7 +73,7 @@ def test_kill_9_during_reindex_keeps_the_previous_index(index_copy, tmp_path):
     assert after.sync_report == {"added": 0, "updated": 0, "deleted": 0, "total": n_before}
     assert after.ask("how long is paternity leave in Baotou").citations[0].clause == "（二）"
     # and a rebuild after the crash takes over the dead process's lock and completes
-    add_document(index_copy, tmp_path / "big.txt", city="赣州", title="测试", doc_id="kill-test")
+    put_document(index_copy, entry, NEW_DOC)
     try:
         rebuilt = Assistant(settings).load()
         assert rebuilt.sync_report["added"] > 0 and rebuilt.store.count() > n_before

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from familydesk.errors import BadRequest
-from familydesk.regions import LEVELS, Divisions, Region, display, level_of
+from familydesk.regions import LEVELS, Divisions, Region
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +181,7 @@ def test_unknown_code(d):
     assert d.get("330100").name == "杭州市"
 
 
-def test_level_of_and_display(d):
+def test_district_and_national_levels(d):
     r = d.resolve("普陀区", within="上海")
-    assert level_of(r) == "县级" and display(r) == "普陀区"
-    assert level_of(d.resolve("全国")) == "全国" and display(d.resolve("全国")) == "全国"
+    assert r.level == "县级" and r.name == "普陀区"
+    assert d.resolve("全国").level == "全国" and d.resolve("全国").name == "全国"

@@ -12,7 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field, replace
 
-from .models import Clause, Document
+from .models import Clause
 from .text import squeeze
 
 NUMERALS = "一二三四五六七八九十百零〇两"
@@ -250,9 +250,7 @@ def parse_text(source: str, doc_id: str, every_paragraph: bool = False, repair_b
             continue
         if p.kind == "attachment":
             if units:
-                attachment = f"附件{p.numeral if p.numeral else ''}"
-                attachment = "附件" + (p.text[2:].strip(" ：:")[:1] if re.match(r"附件\s*\d", p.text) else "")
-                attachment = re.sub(r"\s", "", attachment)
+                attachment = "附件" + _classify(p.text)[1].group(1)  # 附件1, or 附件 when unnumbered
                 context.clear()
                 section, current = "", None
                 continue
@@ -370,8 +368,3 @@ def align_repost(repost: ParsedDocument, official: ParsedDocument, min_overlap: 
                 best, best_score = target, score
         aligned.append(replace(c, maps_to=best.id if best and best_score >= min_overlap else None))
     return ParsedDocument(preamble=repost.preamble, clauses=tuple(aligned))
-
-
-def parse_document(doc: Document, source: str) -> ParsedDocument:
-    return parse_text(source, doc.id, every_paragraph=not doc.official)
-

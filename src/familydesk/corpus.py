@@ -1,25 +1,23 @@
 """The knowledge base on disk: index/manifest.json and the source texts it lists.
 
-Source texts are never edited: a citation quotes them. `add_document` copies a new text in
-and records it in the manifest; the content hash makes adding the same text twice a no-op.
+Source texts are never edited: a citation quotes them. `put_document` stores a new text (as read by
+ingest.py) and records it in the manifest; the same text and entry again change nothing.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import re
-import shutil
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .clauses import ParsedDocument, align_repost, parse_text
-from .errors import BadRequest, NotFound
+from .errors import NotFound
 from .models import Clause, Document
 
 MANIFEST = "manifest.json"
 FIELDS = ("id", "file", "title", "issuer", "number", "date", "city", "authority", "repost_of", "region_code", "level",
           "kind", "effective", "supersedes", "repealed_by", "format")
-REPAIR_BREAKS = ("txt", "pdf")  # formats whose line breaks may be page breaks inside a sentence
+REPAIR_BREAKS = ("", "txt", "pdf")  # formats whose line breaks may be page breaks inside a sentence
 
 
 def sha256_text(text: str) -> str:
@@ -82,11 +80,6 @@ def load_corpus(index_dir: Path) -> Corpus:
     return Corpus(documents=documents, parsed=parsed, fingerprint=fingerprint[:16])
 
 
-def slug(text: str) -> str:
-    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return s or "document"
-
-
 def write_manifest(index_dir: Path, entries: list[dict]) -> None:
     """Replace the manifest atomically (write a temporary file, then rename it over the old one)."""
     tmp = index_dir / (MANIFEST + ".tmp")
@@ -127,38 +120,3 @@ def remove_document(index_dir: Path, doc_id: str) -> dict:
     write_manifest(index_dir, rest)
     (index_dir / entry["file"]).unlink(missing_ok=True)
     return entry
-
-
-def add_document(index_dir: Path, path: Path, *, city: str, title: str, number: str | None = None,
-                 date: str = "", issuer: str = "", doc_id: str | None = None,
-                 authority: str = "official", repost_of: str | None = None) -> tuple[Document, bool]:
-    """Copy a text into index/sources and record it in the manifest.
-
-    Returns (document, changed). Re-adding the same text under the same id changes nothing;
-    a changed text under an existing id replaces that document's entry and file.
-    """
-    if not path.exists():
-        raise NotFound(f"{path} does not exist")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise BadRequest(f"{path} is not UTF-8 text ({e}); convert it first (e.g. iconv -f GBK -t UTF-8)") from e
-    if not text.strip():
-        raise BadRequest(f"{path} is empty")
-    entries = read_manifest(index_dir)
-    doc_id = doc_id or slug(path.stem)
-    rel = f"sources/{doc_id}.txt"
-    entry = {"id": doc_id, "file": rel, "title": title, "issuer": issuer or city, "number": number,
-             "date": date, "city": city, "authority": authority, "repost_of": repost_of}
-    old = next((e for e in entries if e["id"] == doc_id), None)
-    target = index_dir / rel
-    if old == entry and target.exists() and target.read_text(encoding="utf-8") == text:
-        return Document(**entry, sha256=sha256_text(text)), False
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if path.resolve() != target.resolve():
-        shutil.copyfile(path, target)
-    entries = [e for e in entries if e["id"] != doc_id] + [entry]
-    tmp = index_dir / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps({"documents": entries}, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(index_dir / MANIFEST)
-    return replace(Document(**entry), sha256=sha256_text(text)), True

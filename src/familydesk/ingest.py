@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from .clauses import ParsedDocument, parse_text
@@ -32,7 +32,6 @@ class Prepared:
     text: str
     format: str
     parsed: ParsedDocument
-    detected: Detected
     region: Region
     entry: dict
     warnings: list[str]
@@ -144,8 +143,7 @@ def prepare(path: Path, overrides: Overrides | None = None, divisions: Divisions
     warnings = list(source.warnings) + list(det.warnings)
     if det.repeals and not supersedes:
         warnings.append("it repeals 《" + "》《".join(det.repeals) + "》, which is not in the knowledge base")
-    return Prepared(doc_id=doc_id, text=source.text, format=source.format, parsed=parsed, detected=det,
-                    region=region, entry=entry, warnings=warnings, assumed=assumed)
+    return Prepared(doc_id=doc_id, text=source.text, format=source.format, parsed=parsed, region=region, entry=entry, warnings=warnings, assumed=assumed)
 
 
 def _same_place(divisions: Divisions, name: str | None, region: Region) -> bool:
@@ -190,5 +188,3 @@ def files_in(directory: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
             skipped.append((p, f"unsupported file type {p.suffix or '(none)'}; supported: {', '.join(SUPPORTED)}"))
     return files, skipped
 
-
-__all__ = ["Overrides", "Prepared", "prepare", "commit", "files_in", "asdict"]

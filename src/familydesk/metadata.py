@@ -25,7 +25,6 @@ _IN_NOTICE_ORDER = re.compile(r"现将[〈<《]([^》〉>]{4,80})[》〉>]印发
 _IN_HEADLINE = re.compile(r"印发[了]?[〈<《]([^》〉>]{4,80})[》〉>]$")
 _NUMBER_AT = re.compile(r"^(?P<n>[\u4e00-\u9fff]{1,8}[〔\[［(（](?:19|20)\d{2}[〕\]］)）]\d{1,4}号)")
 _NUMBER_CELL = re.compile(r"(?:^|\|)(?P<n>[\u4e00-\u9fff]{1,8}[〔\[［(（](?:19|20)\d{2}[〕\]］)）]\d{1,4}号)\s*(?:\||$)")
-_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔\[［(（]\s*((?:19|20)\d{2})\s*[〕\]］)）]\s*(\d{1,4})\s*号")
 _CN_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _ISO_DATE = re.compile(r"((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})")
 _TABLE_DATE = re.compile(r"(?:成文日期|发文日期|发布日期|印发日期)\s*[:：]?\s*\|?\s*((?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?)")
@@ -46,7 +45,6 @@ class Detected:
     date: str = ""
     effective: str = ""
     kind: str = "rule"
-    region_hint: str = ""  # a place name to resolve (from the issuer, the title or a hint)
     national: bool = False  # issued by a national body (国务院, 国家卫生健康委…)
     repeals: list[str] = field(default_factory=list)  # titles of documents it repeals
     assumed: list[str] = field(default_factory=list)
@@ -171,7 +169,6 @@ def detect(text: str, parsed: ParsedDocument, hints: dict | None = None, file_st
             if t and t != d.title and t not in d.repeals:
                 d.repeals.append(t)
     # where it applies: the issuer's place, else the title's, else the hint
-    d.region_hint = d.issuer or ""
     d.repeals = [r for r in d.repeals if "废止" not in r]
     d.national = bool(_NATIONAL_ISSUER.search(d.issuer)) and not re.search(r"[省市区县州盟旗]", d.issuer.replace("国务院", ""))
     if parsed.warnings:

@@ -167,8 +167,6 @@ class _Names:
                 found |= {self.place_of[m.group(0)] for m in pattern.finditer(haystack)}
         return [p for p in self.order if p in found]
 
-    def mask(self, text: str, lowered: str) -> tuple[str, str]:
-        return (self._zh.sub(" ", text) if self._zh else text, self._en.sub(" ", lowered) if self._en else lowered)
 
 
 class Places:

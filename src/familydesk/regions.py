@@ -91,14 +91,6 @@ class Region:
     parent: str | None   # parent code; 省级 → "000000"; 全国 → None
 
 
-def level_of(region: Region) -> str:
-    return region.level
-
-
-def display(region: Region) -> str:
-    return region.name
-
-
 def _cpca_dir() -> Path:
     """cpca's package folder, found without importing cpca (its __init__ imports pandas)."""
     spec = importlib.util.find_spec("cpca")

@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FAMILYDESK_", extra="ignore")
 
     index_dir: Path = Field(PROJECT_ROOT / "index",
-                            description="The shipped knowledge base: manifest.json, sources/, glossary.tsv, cities.json.")
+                            description="The knowledge base: manifest.json, sources/, glossaries, policy_terms.tsv, query_rules.json, place names.")
     prompts_dir: Path = Field(PROJECT_ROOT / "prompts",
                               description="Answer, framing and abstain texts (zh and en).")
     chroma_dir: Path | None = Field(None, description="Embedded Chroma store; default `<index_dir>/.chroma` (git-ignored).")
