@@ -187,3 +187,12 @@ def test_asks_back_for_the_region_when_many_regions_differ(lexical):
     assert {"济南市", "黑龙江省", "天津市"} <= set(a.options)
     named = lexical.ask("育儿补贴标准是多少", region=a.options[0])
     assert named.reason != "clarify"
+
+
+def test_citation_names_the_whole_path_down_to_the_item(lexical):
+    lexical.ingest(WILD / "济南市_政策规章_73.md")
+    c = lexical.search("济南育儿补贴初审 镇政府收到申请后及时进行初审", "济南", 1)[0]
+    assert c.reference.endswith("（济卫发〔2025〕15号）第九条第（二）项") and "初审" in c.quote
+    assert c.clause == "第九条" and c.path == "第九条" and c.region_level == "地级"
+    # the shipped texts keep the citation form their users know
+    assert lexical.clause("baotou-2025-task-list:2").reference.endswith("第（二）条")

@@ -48,6 +48,7 @@ def test_ingest_adds_then_replaces_exactly_its_clauses(index_copy, tmp_path):
     assert a.corpus.clause("test-city:1").responsible_units == "市卫生健康委"
     hit = a.search("每个街道普惠托育机构", region="赣州", k=1)[0]
     assert hit.doc_id == "test-city" and hit.clause == "一、"
+    assert hit.reference == "《关于测试城市托育服务的若干措施》一、"  # an added text is cited by its path
     # the same text again: nothing changes
     report = a.ingest(src, Overrides(region="赣州", title="关于测试城市托育服务的若干措施", date="2026-01-01", doc_id="test-city"))
     assert not report["changed"]

@@ -185,7 +185,8 @@ class Texts:
                   quote: str = "") -> str:
         r = self.data["reference"]
         num = r["number"].format(number=number) if number else ""
-        if path_style:  # the whole numbering path as printed: 《…》第七条第（一）项, 《…》二、（三）1.
+        if path_style:  # the whole numbering path as printed: 《…》第七条第（一）项, 《…》二、（三）1. (the five
+            # shipped texts, recorded before paths, keep the form their users know: 《…》第（二）条)
             where = clause.path + _item_of(clause, quote)
             return r["path"].format(title=title, number=num, path=where) if where else \
                 r["closing"].format(title=title, number=num)
@@ -243,8 +244,8 @@ class ExtractiveAnswerer:
                         issuer=doc.issuer, date=doc.date, region=doc.city, clause=label,
                         section=clause.section, text=clause.text, quote=quote,
                         reference=self.texts.reference(clause, doc.title, doc.number,
-                                                       path_style=doc.format != "txt" or doc.kind != "rule"
-                                                       or clause.kind == "article", quote=quote),
+                                                       path_style=bool(doc.format) or clause.kind == "article",
+                                                       quote=quote),
                         responsible_units=clause.responsible_units, authority=doc.authority,
                         score=round(float(score), 4), region_level=doc.level, path=clause.path,
                         kind=doc.kind, effective=doc.effective)

@@ -28,7 +28,7 @@ class Document:
     effective: str = ""  # the date it takes effect, when printed (自…起施行)
     supersedes: tuple[str, ...] = ()  # ids of documents it repeals or replaces
     repealed_by: str | None = None  # set when a later document repeals it: never quoted as current
-    format: str = "txt"  # the format it came in: txt | md | html | docx | pdf
+    format: str = ""  # the format it came in: txt | md | html | docx | pdf; "" for the shipped texts (PDF text)
 
     @property
     def official(self) -> bool:
