@@ -188,3 +188,16 @@ def test_how_many_days_asks_for_days_not_years(reader):
     assert reader.units_for(q.quantity, q.quantity_text) == ("天", "日", "个工作日", "工作日")
     q = reader.read("产假多长时间")
     assert "年" in reader.units_for(q.quantity, q.quantity_text)
+
+
+@pytest.mark.parametrize("question", ["北京我们家好几个娃，租房能提公积金吗", "包头十几次产检都免费吗"])
+def test_an_indefinite_quantity_is_not_a_count_question(reader, question):
+    q = reader.read(question)
+    assert q.quantity != "count"
+    assert not any("好几" in t for g in q.groups for t in g.terms)
+
+
+def test_money_named_as_a_topic_is_not_a_how_much_question(reader):
+    assert reader.read("In Beijing, can multi-child families take out housing provident fund money to pay rent?"
+                       ).quantity is None
+    assert reader.read("How much is the childcare subsidy in Ganzhou?").quantity == "money"

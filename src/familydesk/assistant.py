@@ -20,13 +20,14 @@ from langchain_core.runnables import RunnableLambda
 from .answer import ExtractiveAnswerer, Texts
 from .answer_llm import LLMAnswerer, answer_events
 from .corpus import Corpus, load_corpus
+from .dictionary import Dictionary
 from .embeddings import make_embeddings
 from .errors import BadRequest, FamilydeskError, Unavailable
 from .feedback import FeedbackStore
 from .models import Answer, Citation, Overrides
 from .privacy import redact
 from .text import clean_input
-from .query import Places, QueryReader
+from .query import Places, QueryReader, en_tokens
 
 from .querylog import QueryLog, database_path
 from .retrieval import ClauseRetriever, HybridIndex
@@ -81,6 +82,8 @@ class Assistant:
                 snap.embeddings.embed_query("warm up")  # load the model weights now, not on a user's question
             snap.index = HybridIndex(snap.corpus, snap.reader.tokenizer, snap.store, snap.embeddings, s.dense_weight)
             snap.reader.known = frozenset(t for t in snap.index.bm25.idf if not t.startswith("§"))
+            # English words the glossary lacks, read through CC-CEDICT into these words (built in the background)
+            snap.reader.dictionary = Dictionary(snap.reader.known, en_tokens, snap.index.term_weight).warm()
             snap.answerer = ExtractiveAnswerer(snap.corpus, snap.texts, snap.reader.units_for, s.min_relevance)
             snap.answerer.term_weight = snap.index.term_weight
             snap.retriever = ClauseRetriever(index=snap.index, reader=snap.reader)

@@ -73,10 +73,11 @@ def _topic(reader: QueryReader, q) -> list:
     documents never use unless it is a filler."""
     qualifiers = set(reader.qualifiers)
     topic = [g for g in q.groups if g.source not in qualifiers and not set(g.terms) & qualifiers
-             and g.source not in reader.fillers]
-    # one unknown English word is usually the rest of an elliptical follow-up ("and for a third?"); two or
-    # more ("weather … weekend") make a question of its own
-    return topic + (list(q.unknown_words) if len(q.unknown_words) >= 2 else [])
+             and g.source not in reader.fillers and not g.weak]
+    # one English word the glossary lacks (even if the dictionary reads it) is usually the rest of an
+    # elliptical follow-up ("and for a third?"); two or more ("weather … weekend") make a question of its own
+    unreviewed = [g.source for g in q.groups if g.weak] + list(q.unknown_words)
+    return topic + (unreviewed if len(unreviewed) >= 2 else [])
 
 
 def _elliptical(question: str) -> bool:

