@@ -201,3 +201,13 @@ def test_money_named_as_a_topic_is_not_a_how_much_question(reader):
     assert reader.read("In Beijing, can multi-child families take out housing provident fund money to pay rent?"
                        ).quantity is None
     assert reader.read("How much is the childcare subsidy in Ganzhou?").quantity == "money"
+
+
+@pytest.mark.parametrize("question", ["重庆的育儿补贴一年中在哪几个月发放？", "湖北省育儿补贴每年在哪几个时间点之前集中发放？",
+                                      "大庆的补贴一年啥时候发"])
+def test_which_months_asks_when_not_how_many(reader, question):
+    assert reader.read(question).quantity == "deadline"
+
+
+def test_how_many_months_still_asks_for_a_duration(reader):
+    assert reader.read("北京产假能休几个月").quantity == "duration"
