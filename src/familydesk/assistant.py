@@ -7,7 +7,6 @@ keeps the extractive answerer as gatekeeper and fallback; the channels do not no
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import threading
@@ -15,10 +14,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from langchain_core.runnables import RunnableLambda
-
 from .answer import ExtractiveAnswerer, Texts
-from .answer_llm import LLMAnswerer, answer_events
+from .answer_llm import LLMAnswerer
+from .chain import build_chain
 from .corpus import Corpus, load_corpus
 from .embeddings import make_embeddings
 from .errors import BadRequest, FamilydeskError, Unavailable
@@ -37,6 +35,7 @@ log = logging.getLogger(__name__)
 MAX_K = 50
 MAX_QUESTION = 1000
 SEARCH_K = 30  # clauses the answerer sees: enough for a city's own clause to show under its province's
+LLM_K = 10  # clauses retrieved when a model answers (it is given those the extractive answer cites)
 
 
 class Assistant:
@@ -83,16 +82,9 @@ class Assistant:
             snap.reader.known = frozenset(t for t in snap.index.bm25.idf if not t.startswith("§"))
             snap.answerer = ExtractiveAnswerer(snap.corpus, snap.texts, snap.reader.units_for, s.min_relevance)
             snap.answerer.term_weight = snap.index.term_weight
-            snap.retriever = ClauseRetriever(index=snap.index, reader=snap.reader)
             snap.llm = LLMAnswerer(s, snap.answerer, snap.texts) if s.llm_base_url else None
-            if snap.llm:
-                snap.chain = (RunnableLambda(lambda x: self._read_llm(snap, x))
-                              | RunnableLambda(lambda x: {**x, "hits": self._search_llm(snap, x)})
-                              | RunnableLambda(lambda x: snap.llm(x["q"], x["hits"], x["budget"])))
-            else:
-                snap.chain = (RunnableLambda(lambda x: self._read(snap, x))
-                              | RunnableLambda(lambda x: (x, snap.index.search(x, k=SEARCH_K)))
-                              | RunnableLambda(lambda x: snap.answerer(*x)))
+            snap.retriever = ClauseRetriever(index=snap.index, reader=snap.reader, k=LLM_K if snap.llm else SEARCH_K)
+            snap.chain = build_chain(snap.reader, snap.retriever, snap.answerer, snap.llm, s.llm_rewrite)
             if self._snap is None or self.querylog is None:
                 self.querylog = QueryLog(database_path(s.database_url, s.data_dir), s.log_retention_days)
             self.embedding_fingerprint = fingerprint
@@ -149,27 +141,6 @@ class Assistant:
             raise Unavailable("the knowledge base is still loading; try again in a few seconds")
 
     # ---- the facade ----------------------------------------------------------------------
-    @staticmethod
-    def _read(snap, x: dict):
-        return snap.reader.read(x["question"], x.get("region"), x.get("language"))
-
-    def _read_llm(self, snap, x: dict) -> dict:
-        """LLM mode: the question's time budget starts here; English questions may be rewritten."""
-        q, budget = self._read(snap, x), snap.llm.budget()
-        rewritten = snap.llm.rewrite(q, snap.reader, budget) if self.settings.llm_rewrite else q
-        return {"q": rewritten, "base": q if rewritten is not q else None, "budget": budget}
-
-    @staticmethod
-    def _search_llm(snap, x: dict) -> list:
-        """Rewritten question: its terms rank the clauses, but each clause's relevance — what abstention
-        is decided on — stays that of the question as read (glossary only): a model's search terms can
-        reorder the answer, never turn an off-topic question into one."""
-        hits = snap.index.search(x["q"], k=10)
-        if x.get("base") is None:
-            return hits
-        relevance = {h.clause.id: h.relevance for h in snap.index.search(x["base"], k=MAX_K)}
-        return [dataclasses.replace(h, relevance=relevance.get(h.clause.id, 0.0)) for h in hits]
-
     def ask(self, question: str, region: str | None = None, history: list[dict] | None = None) -> Answer:
         """Answer a question from the documents, with citations, or abstain saying why. With `history`
         (earlier messages, oldest first: {"role": "user" | "assistant", "content"}), a follow-up such as
@@ -284,13 +255,8 @@ class Assistant:
         started = time.perf_counter()
         snap = self._snap
         understood = self._understand(snap, question, history)
-        x = {"question": understood.question, "region": region, "language": understood.language}
-        if snap.llm:
-            x = self._read_llm(snap, x)
-            events = snap.llm.stream(x["q"], self._search_llm(snap, x), x["budget"])
-        else:
-            q = self._read(snap, x)
-            events = answer_events(snap.answerer(q, snap.index.search(q, k=SEARCH_K)))
+        events = snap.chain.stream({"question": understood.question, "region": region,
+                                    "language": understood.language})
         for event in events:
             if event["type"] == "answer":
                 event["answer"].standalone_question = understood.question
