@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -34,6 +35,8 @@ from .store import ClauseStore, make_client
 log = logging.getLogger(__name__)
 MAX_K = 50
 MAX_QUESTION = 1000
+COMPARE_DEPTH = 5  # how many of a region's best clauses may stand in for it in a comparison
+_TOPIC_SPLIT = re.compile(r"[\s,，、;；/|]+")
 SEARCH_K = 30  # clauses the answerer sees: enough for a city's own clause to show under its province's
 LLM_K = 10  # clauses retrieved when a model answers (it is given those the extractive answer cites)
 
@@ -205,7 +208,7 @@ class Assistant:
             previous = None
         snap = self._snap
         report = calibration_report(lambda q: snap.chain.invoke({"question": q, "region": None}).to_dict(), sets,
-                                    previous)
+                                    previous, self.region_aliases)
         report.update(at=datetime.now(timezone.utc).isoformat(timespec="seconds"), index=self.embedding_fingerprint,
                       documents=len(snap.corpus.documents), clauses=len(snap.corpus.clauses),
                       previous={"at": previous.get("at"), "documents": previous.get("documents")} if previous else None)
@@ -273,6 +276,22 @@ class Assistant:
         return [snap.answerer.citation(h.clause, h.score, snap.answerer.pick(q, h).sentence) for h in hits
                 if h.relevance > 0 or h.lexical > 0]
 
+    def compare(self, topic: str) -> dict:
+        """A topic across the covered regions, one column each: the region's best-ranked clause (of its top
+        COMPARE_DEPTH) whose text contains every word of the topic (split on spaces, 、，/), or `stated: false`
+        (未规定 / not stated) with the `closest` clause anyway, for a human to judge. Citations as dicts."""
+        terms = [t for t in _TOPIC_SPLIT.split(clean_input(topic or "")) if t]
+        return {"topic": " ".join(terms), "columns": [self._compare_column(region, terms) for region in self.cities],
+                "rule": f"each city's best-ranked clause (of its top {COMPARE_DEPTH}) whose text contains every "
+                        "word of the topic; otherwise not stated"}
+
+    def _compare_column(self, region: str, terms: list[str]) -> dict:
+        hits = self.search(" ".join(terms), region, COMPARE_DEPTH) if terms else []
+        best = next((h for h in hits if all(t.lower() in h.text.lower() for t in terms)), None)
+        closest = hits[0].to_dict() if hits and best is None else None
+        return {"region": region, "stated": best is not None, "citation": best.to_dict() if best else None,
+                "closest": closest}
+
     def clause(self, clause_id: str) -> Citation:
         """One clause with its full citation."""
         self._need()
@@ -304,6 +323,11 @@ class Assistant:
         if not self.ready:
             return []
         return sorted(self.reader.places.covered, key=self.reader.places.sort_key)
+
+    @property
+    def region_aliases(self) -> dict[str, list[str]]:
+        """Covered region → the names it goes by (北京 → 北京市, beijing, peking), from the division data."""
+        return dict(self.reader.places.covered) if self.ready else {}
 
     @property
     def levels(self) -> dict[str, str]:
