@@ -148,16 +148,20 @@ class Assistant:
         """Answer a question from the documents, with citations, or abstain saying why. With `history`
         (earlier messages, oldest first: {"role": "user" | "assistant", "content"}), a follow-up such as
         "包头呢？" is read as the question it stands for; the answer says how it was understood."""
+        snap, question, understood, started = self._begin(question, history)
+        answer = snap.chain.invoke(_chain_input(understood, region))
+        answer.standalone_question = understood.question
+        self._log(answer, question, started)
+        return answer
+
+    def _begin(self, question: str, history: list[dict] | None):
+        """What ask and ask_stream do first: the live snapshot, the cleaned question, how it is understood
+        with the conversation, and when it started."""
         self._need()
         question = self._clean(question)
         started = time.perf_counter()
         snap = self._snap
-        understood = self._understand(snap, question, history)
-        answer = snap.chain.invoke({"question": understood.question, "region": region,
-                                    "language": understood.language})
-        answer.standalone_question = understood.question
-        self._log(answer, question, started)
-        return answer
+        return snap, question, self._understand(snap, question, history), started
 
     @staticmethod
     def _clean(question: str) -> str:
@@ -253,14 +257,8 @@ class Assistant:
 
         Without a model (or when the extractive answerer abstains) there is never a reset: the deltas
         are the extractive answer's sentences."""
-        self._need()
-        question = self._clean(question)
-        started = time.perf_counter()
-        snap = self._snap
-        understood = self._understand(snap, question, history)
-        events = snap.chain.stream({"question": understood.question, "region": region,
-                                    "language": understood.language})
-        for event in events:
+        snap, question, understood, started = self._begin(question, history)
+        for event in snap.chain.stream(_chain_input(understood, region)):
             if event["type"] == "answer":
                 event["answer"].standalone_question = understood.question
                 self._log(event["answer"], question, started)
@@ -415,6 +413,10 @@ class _Snapshot:
     texts: Texts
     index: HybridIndex
     answerer: ExtractiveAnswerer
+
+
+def _chain_input(understood, region: str | None) -> dict:
+    return {"question": understood.question, "region": region, "language": understood.language}
 
 
 def _release_chroma(path: Path) -> None:
