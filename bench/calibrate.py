@@ -27,7 +27,7 @@ OFFTOPIC = ROOT / "tests" / "data" / "offtopic_questions.jsonl"
 def run(a: Assistant, rows, weight: float, threshold: float) -> dict:
     a.index.dense_weight = weight
     a.answerer.min_relevance = threshold
-    figures, _ = evaluate(lambda q: a.ask(q).to_dict(), rows)
+    figures, _ = evaluate(lambda q: a.ask(q).to_dict(), rows, a.region_aliases)
     return figures
 
 

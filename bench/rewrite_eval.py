@@ -33,9 +33,10 @@ def main() -> None:
 
     def run(a: Assistant) -> dict:
         def ask(question: str) -> dict:
-            x = a._read_llm({"question": question, "region": None}) if a.llm else {"q": a.reader.read(question)}
-            hits = a._search_llm(x) if a.llm else a.index.search(x["q"], k=10)
-            return a.answerer(x["q"], hits).to_dict()
+            q = a.reader.read(question)
+            if a.llm:  # the chain's rewrite step, then its retriever: 10 clauses, as a model is given
+                q = a.llm.rewrite(q, a.reader, a.llm.budget())
+            return a.answerer(q, a.retriever.model_copy(update={"k": 10}).hits(q)).to_dict()
 
         figures, _ = evaluate(ask, english)
         return figures

@@ -7,24 +7,27 @@ edit or a future LLM answerer cannot slip an unstated number past it.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+
+from langchain_core.documents import Document as LCDocument
+from langchain_core.runnables import Runnable, RunnableConfig
 
 from .corpus import Corpus
 from .models import Answer, Citation, Clause
 from .query import Query
 from .retrieval import Hit
-from .text import split_phrases, split_sentences
+from .text import CHINESE_MULTIPLIERS, chinese_numeral_value, sentence_pieces, split_phrases, split_sentences
 
 log = logging.getLogger(__name__)
 
-_MULTIPLIERS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN = "零〇一二两三四五六七八九十百千万亿"
 # units after which a Chinese numeral is a figure (一律, 统一, 进一步 are not); 一、二孩 counts both
 _CN_UNITS = r"(?:[天元%岁个米周所家年月日名项处倍孩胎次人户份张床位]|小时|公里)"
@@ -59,23 +62,6 @@ def _canonical(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def _cn_value(numeral: str) -> Decimal:
-    """'二十五' → 25, '一百八十八' → 188, '两千' → 2000, '三万五千' → 35000, '万' → 10000, '一五八' → 158."""
-    if len(numeral) > 1 and all(ch in _CN_DIGITS for ch in numeral):
-        return Decimal("".join(str(_CN_DIGITS[ch]) for ch in numeral))
-    total = section = current = 0
-    for ch in numeral:
-        if ch in _CN_DIGITS:
-            current = _CN_DIGITS[ch]
-        elif ch in "十百千":
-            section += (current or 1) * _MULTIPLIERS[ch]
-            current = 0
-        else:  # 万, 亿
-            total += ((section + current) or 1) * _MULTIPLIERS[ch]
-            section = current = 0
-    return Decimal(total + section + current)
-
-
 def _en_value(words: str) -> Decimal:
     total = current = 0
     for w in re.split(r"[\s-]+", words.lower()):
@@ -104,13 +90,13 @@ def figures_in(text: str) -> dict[str, str]:
             value = Decimal(written)
             if multiplier:
                 for ch in multiplier.strip():
-                    value *= _MULTIPLIERS[ch]
+                    value *= CHINESE_MULTIPLIERS[ch]
                 written += multiplier.strip()
             found[written] = _canonical(value)
         elif percent:
-            found[percent] = _canonical(_cn_value(percent))
+            found[percent] = _canonical(Decimal(chinese_numeral_value(percent)))
         else:
-            found[chinese] = _canonical(_cn_value(chinese))
+            found[chinese] = _canonical(Decimal(chinese_numeral_value(chinese)))
     for m in _EN_NUMBER.finditer(text):
         words = m.group(0)
         if words.lower() == "one" and not re.match(_EN_NOUN, text[m.end():], re.I):
@@ -227,13 +213,42 @@ class Pick:
     topic: str  # corpus term of the question found in the sentence
 
 
-class ExtractiveAnswerer:
-    """Default answerer: fully offline, verbatim quotes, exact citations."""
+def answer_events(answer: Answer) -> Iterator[dict]:
+    """A finished answer as stream events: its sentences as deltas, then the answer."""
+    for piece in sentence_pieces(answer.answer):
+        yield {"type": "delta", "text": piece}
+    yield {"type": "answer", "answer": answer}
+
+
+class ExtractiveAnswerer(Runnable[dict, Answer]):
+    """Default answerer: fully offline, verbatim quotes, exact citations. As the chain's answer step (a
+    LangChain Runnable) it takes {"query": Query, "documents": the ClauseRetriever's Documents}."""
 
     def __init__(self, corpus: Corpus, texts: Texts, units_for, min_relevance: float) -> None:
         self.corpus, self.texts, self.units_for = corpus, texts, units_for
         self.min_relevance = min_relevance
         self.term_weight = None  # the index's idf of a term (set by the assistant once the index is built)
+
+    # ---- the chain's step ----------------------------------------------------------------
+    def invoke(self, state: dict, config: RunnableConfig | None = None, **kwargs) -> Answer:
+        """{"query", "documents"} → the answer. As another answerer's fallback, `error` (why that one
+        failed, see answer_llm.Rejected) is handed in too: the answer says it in `fallback_reason`."""
+        return self._call_with_config(self._answer, state, config)
+
+    def _answer(self, state: dict) -> Answer:
+        answer = self(state["query"], self.hits(state["documents"]))
+        error = state.get("error")
+        if error is None:
+            return answer
+        return dataclasses.replace(answer, fallback_reason=getattr(error, "reason", type(error).__name__))
+
+    def stream(self, state: dict, config: RunnableConfig | None = None, **kwargs) -> Iterator[dict]:
+        """The answer as stream events: its sentences as deltas, then {"type": "answer", "answer"}."""
+        yield from answer_events(self.invoke(state, config))
+
+    def hits(self, documents: list[LCDocument]) -> list[Hit]:
+        """The retriever's Documents back as scored clauses."""
+        return [Hit.from_document(d, self.corpus.clause(d.metadata["clause_id"])) for d in documents]
 
     # ---- citations -----------------------------------------------------------------------
     def citation(self, clause: Clause, score: float = 0.0, quote: str = "") -> Citation:
@@ -287,6 +302,33 @@ class ExtractiveAnswerer:
 
     # ---- the answer ----------------------------------------------------------------------
     def __call__(self, q: Query, hits: list[Hit]) -> Answer:
+        """The answer to a question read as `q` from its retrieved clauses `hits` (best first), or an
+        abstention that says why."""
+        lang, T = q.language, self.texts
+        refused = self._refusal(q)
+        if refused:
+            return refused
+        pool, tier = self._tier(q, hits)
+        relevant = self._relevant(q, pool)
+        if not relevant:
+            return Answer(T(lang, "no_match"), True, q.city, [], lang, "no_match")
+        if not (q.city or q.cities or q.place):
+            regions = list(dict.fromkeys(self._city(h) for h in relevant))
+            if len(regions) > MAX_CITIES:  # the answer depends on where: ask back rather than list them all
+                return Answer(T(lang, "ask_region"), True, None,
+                              [self.citation(h.clause, h.score) for h in relevant[:MAX_CITIES]], lang, "clarify",
+                              options=regions)
+        chosen = self._cities(q, relevant)
+        parts, citations, stated = zip(*(self._part(q, hit) for hit in chosen))
+        parts = self._framed(q, list(parts), chosen, tier)
+        # the rest of the relevant clauses follow as further citations (best first)
+        shown = {c.id for c in citations}
+        citations = list(citations) + [self.citation(h.clause, h.score) for h in hits if h.clause.id not in shown][:5]
+        return self._checked(q, "\n\n".join(parts), citations, chosen, any(stated))
+
+    def _refusal(self, q: Query) -> Answer | None:
+        """The answers given before any clause is read: an injection, only places not covered, a place
+        and nothing else."""
         lang, T = q.language, self.texts
         if q.injection:
             return Answer(T(lang, "injection"), True, q.city, [], lang, "injection")
@@ -303,8 +345,12 @@ class ExtractiveAnswerer:
             # a place and nothing else ("我在包头"): ask what the person wants to know
             place = T.city(lang, q.place or q.city or q.cities[0])
             return Answer(T(lang, "ask_topic", city=place), True, q.city, [], lang, "clarify")
-        # a place's own documents first, then its province's, then the nation's: the first that has a
-        # relevant clause answers (and says "not stated" when that clause states no figure)
+        return None
+
+    def _tier(self, q: Query, hits: list[Hit]) -> tuple[list[Hit], str | None]:
+        """The clauses that may answer and the region they come from: a place's own documents first, then
+        its province's, then the nation's; the first that has a relevant clause answers (and says "not
+        stated" when that clause states no figure)."""
         pool, tier = hits, (q.scope[0] if q.place and len(q.scope) == 1 else None)
         if len(q.scope) > 1:
             answering = [h for h in hits if h.relevance >= self.min_relevance and h.coverage >= MIN_COVERAGE]
@@ -316,7 +362,10 @@ class ExtractiveAnswerer:
                 if any(self._city(h) == region and h.coverage >= TIER_SHARE * best_cover for h in answering):
                     pool, tier = [h for h in hits if self._city(h) == region], region
                     break
-        # answer only from clauses that rank near the top and are relevant enough on their own
+        return pool, tier
+
+    def _relevant(self, q: Query, pool: list[Hit]) -> list[Hit]:
+        """The clauses that answer, best first: near the top and relevant enough on their own."""
         relevant = [h for h in pool if h.score >= CITY_SHARE * pool[0].score and h.relevance >= self.min_relevance
                     and h.coverage >= MIN_COVERAGE] if pool else []  # a clause sharing no word with the question never answers
         if q.needs_figure and relevant and not self._states(q, relevant[0]):
@@ -325,47 +374,42 @@ class ExtractiveAnswerer:
                        and h.coverage >= relevant[0].coverage and self._states(q, h)]
             if stating:
                 relevant = [stating[0]] + [h for h in relevant if h is not stating[0]]
-        comparing = len(q.cities) > 1 and not q.place
-        if comparing:  # each region named answers on its own merits, not against the best region's score
+        if self._comparing(q):  # each region named answers on its own merits, not against the best region's score
             relevant = [h for h in pool if h.relevance >= self.min_relevance and h.coverage >= MIN_COVERAGE]
-        if not relevant:
-            return Answer(T(lang, "no_match"), True, q.city, [], lang, "no_match")
-        if not (q.city or q.cities or q.place):
-            regions = list(dict.fromkeys(self._city(h) for h in relevant))
-            if len(regions) > MAX_CITIES:  # the answer depends on where: ask back rather than list them all
-                return Answer(T(lang, "ask_region"), True, None,
-                              [self.citation(h.clause, h.score) for h in relevant[:MAX_CITIES]], lang, "clarify",
-                              options=regions)
-        chosen = self._cities(q, relevant)
-        parts, citations, stated_any = [], [], False
-        for hit in chosen:
-            doc = self.corpus.documents[hit.clause.doc_id]
-            pick = self.pick(q, hit)
-            cite = self.citation(hit.clause, hit.score, pick.sentence)
-            city = T.city(lang, doc.city)
-            stated = (not q.needs_figure or bool(pick.figures)
-                      or any(w in pick.sentence for w in q.figure_words))
-            if stated:
-                stated_any = True
-                if pick.key:
-                    figure = ", ".join(f"{n} {T.unit_en(u)}".strip() for n, u in pick.figures)
-                    parts.append(T(lang, "city_figure", city=city, key=pick.key, figure=figure,
-                                   quote=pick.sentence, reference=cite.reference, date=T.dated(lang, doc)))
-                else:
-                    parts.append(T(lang, "city_quote", city=city, quote=pick.sentence,
-                                   reference=cite.reference, date=T.dated(lang, doc)))
-            else:
-                parts.append(T(lang, "city_not_stated", city=city, topic=pick.topic or hit.clause.heading,
-                               what=T.what(lang, q.quantity), quote=pick.sentence, reference=cite.reference)
-                             + " " + T(lang, "not_stated_tail", what=T.what(lang, q.quantity), city=city))
-            citations.append(cite)
-        if comparing:
+        return relevant
+
+    @staticmethod
+    def _comparing(q: Query) -> bool:
+        return len(q.cities) > 1 and not q.place
+
+    def _part(self, q: Query, hit: Hit) -> tuple[str, Citation, bool]:
+        """One region's paragraph of the answer, its citation, and whether it states what was asked."""
+        lang, T = q.language, self.texts
+        doc = self.corpus.documents[hit.clause.doc_id]
+        pick = self.pick(q, hit)
+        cite = self.citation(hit.clause, hit.score, pick.sentence)
+        city = T.city(lang, doc.city)
+        stated = (not q.needs_figure or bool(pick.figures)
+                  or any(w in pick.sentence for w in q.figure_words))
+        if not stated:
+            return (T(lang, "city_not_stated", city=city, topic=pick.topic or hit.clause.heading,
+                      what=T.what(lang, q.quantity), quote=pick.sentence, reference=cite.reference)
+                    + " " + T(lang, "not_stated_tail", what=T.what(lang, q.quantity), city=city)), cite, False
+        if pick.key:
+            figure = ", ".join(f"{n} {T.unit_en(u)}".strip() for n, u in pick.figures)
+            return T(lang, "city_figure", city=city, key=pick.key, figure=figure, quote=pick.sentence,
+                     reference=cite.reference, date=T.dated(lang, doc)), cite, True
+        return T(lang, "city_quote", city=city, quote=pick.sentence, reference=cite.reference,
+                 date=T.dated(lang, doc)), cite, True
+
+    def _framed(self, q: Query, parts: list[str], chosen: list[Hit], tier: str | None) -> list[str]:
+        """The paragraphs with what goes before them: a comparison's or several regions' introduction,
+        and where the answer comes from when it is not the place asked about."""
+        lang, T = q.language, self.texts
+        if self._comparing(q):
             answered = {self._city(h) for h in chosen}
             # a region named that says nothing on it gets its cell too ("not stated"), in the order named
-            parts = [part for part in parts]
-            for c in q.cities:
-                if c not in answered:
-                    parts.append(T(lang, "region_says_nothing", city=T.city(lang, c)))
+            parts += [T(lang, "region_says_nothing", city=T.city(lang, c)) for c in q.cities if c not in answered]
             parts.insert(0, T(lang, "compare_intro"))
         elif len(chosen) > 1:
             parts.insert(0, T(lang, "multi_city_intro"))
@@ -373,10 +417,12 @@ class ExtractiveAnswerer:
         if tier and asked and tier != asked:  # the answer comes from the province or the nation
             parts.insert(0, T(lang, "from_parent", place=T.city(lang, asked), region=T.city(lang, tier),
                               level=T.level(lang, self._level(chosen[0]))))
-        # the rest of the relevant clauses follow as further citations (best first)
-        shown = {c.id for c in citations}
-        citations += [self.citation(h.clause, h.score) for h in hits if h.clause.id not in shown][:5]
-        text = "\n\n".join(parts)
+        return parts
+
+    def _checked(self, q: Query, text: str, citations: list[Citation], chosen: list[Hit], stated_any: bool
+                 ) -> Answer:
+        """The answer, once the number guard found no figure its citations do not hold."""
+        lang, T = q.language, self.texts
         leaked = number_guard(text, [c.text for c in citations] + [c.reference + c.date + c.effective for c in citations]
                               + [T.constants])
         if leaked:  # cannot happen with these templates; never let it through if it does

@@ -29,50 +29,35 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .answer import ExtractiveAnswerer, Texts, figures_in
+from langchain_core.prompts import ChatPromptTemplate, PromptTemplate
+from langchain_core.runnables import Runnable, RunnableConfig
+
+from .answer import ExtractiveAnswerer, Texts, answer_events, figures_in
 from .models import Answer, Citation
 from .privacy import redact
 from .query import Query
-from .retrieval import Hit
 from .settings import Settings
-from .text import split_sentences
+from .text import CITATION_MARK, split_sentences, take_sentences
 
 log = logging.getLogger(__name__)
 
-_MARK = r"[\[［【]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]］】]"
-_MARKER = re.compile(_MARK)
-_BOUNDARY = re.compile(rf"(?:[。！？!?]+|\.(?=\s|[\[［【]|$)|…+)[”’」』）)\"']*(?:\s*{_MARK})*|\n")
-_PARTIAL_TAIL = re.compile(r"\s*(?:[\[［【][\d\s,，、]*)?")
+_MARKER = re.compile(CITATION_MARK)
+_SECTION = re.compile(r"^\[(\w+)\][ \t]*$", re.M)
 _CJK_TERM = re.compile(r"[\u4e00-\u9fff]{2,12}")
 _THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.S)
 MAX_REWRITE_TERMS = 8
 
 
 # ---- prompts -------------------------------------------------------------------------------
-class Prompt:
-    """A prompt file of prompts/: [system], [user] and [clause] sections; `#` lines are comments."""
-
-    def __init__(self, path: Path) -> None:
-        self.sections: dict[str, str] = {}
-        name = None
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.startswith("#"):
-                continue
-            m = re.fullmatch(r"\[(\w+)\]\s*", line)
-            if m:
-                name = m.group(1)
-                self.sections[name] = ""
-            elif name:
-                self.sections[name] += line + "\n"
-        self.sections = {k: v.strip("\n") for k, v in self.sections.items()}
-
-    def messages(self, **values) -> list:
-        from langchain_core.messages import HumanMessage, SystemMessage
-
-        return [SystemMessage(self.sections["system"]), HumanMessage(self.sections["user"].format(**values))]
-
-    def clause_line(self, **values) -> str:
-        return self.sections["clause"].format(**values)
+def read_prompt(path: Path) -> tuple[ChatPromptTemplate, PromptTemplate | None]:
+    """A prompt file of prompts/ as LangChain templates: its [system] and [user] sections make the chat
+    prompt, its [clause] section (one numbered clause of {context}), when it has one, a prompt of its
+    own. Lines starting with # are comments."""
+    text = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#"))
+    parts = _SECTION.split(text)
+    sections = {name: body.strip("\n") for name, body in zip(parts[1::2], parts[2::2])}
+    chat = ChatPromptTemplate.from_messages([("system", sections["system"]), ("human", sections["user"])])
+    return chat, PromptTemplate.from_template(sections["clause"]) if "clause" in sections else None
 
 
 # ---- sentences and guards --------------------------------------------------------------------
@@ -82,25 +67,6 @@ class Rejected(Exception):
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(reason)
         self.reason, self.detail = reason, detail
-
-
-def take_sentences(buffer: str, final: bool = False) -> tuple[list[str], str]:
-    """Complete sentences at the start of `buffer` (each with its closing quotes and citation marks:
-    "……护理假。[1]" stays one sentence) and the rest. Not final: a sentence whose end might still grow
-    (the buffer ends inside its marks) waits for more text."""
-    sentences, start = [], 0
-    for m in _BOUNDARY.finditer(buffer):
-        if m.end() <= start:
-            continue
-        if not final and _PARTIAL_TAIL.fullmatch(buffer, m.end()):
-            break
-        sentences.append(buffer[start:m.end()])
-        start = m.end()
-    rest = buffer[start:]
-    if final and rest.strip():
-        sentences.append(rest)
-        rest = ""
-    return sentences, rest
 
 
 def markers(sentence: str) -> list[int]:
@@ -184,16 +150,9 @@ class Budget:
         return self.deadline - time.monotonic()
 
 
-def answer_events(answer: Answer) -> Iterator[dict]:
-    """A finished answer as stream events: its sentences as deltas, then the answer."""
-    for piece in re.split(r"(?<=[。！？.!?])(?![”」』\n])|(?<=\n)", answer.answer):
-        if piece:
-            yield {"type": "delta", "text": piece}
-    yield {"type": "answer", "answer": answer}
-
-
-class LLMAnswerer:
-    """Generative answers with the extractive answerer as gatekeeper and fallback."""
+class LLMAnswerer(Runnable[dict, Answer]):
+    """Generative answers with the extractive answerer as gatekeeper; the chain gives it the extractive
+    answerer as its fallback (`.with_fallbacks([extractive], exception_key="error")`)."""
 
     def __init__(self, settings: Settings, extractive: ExtractiveAnswerer, texts: Texts, chat=None) -> None:
         self.settings, self.extractive = settings, extractive
@@ -201,8 +160,8 @@ class LLMAnswerer:
         self.constants = [texts.data[lang][name] for lang in ("zh", "en")
                           for name in ("no_match", "uncovered_city", "not_stated_tail")]
         prompts = settings.prompts_dir
-        self.prompts = {"zh": Prompt(prompts / "llm_zh.txt"), "en": Prompt(prompts / "llm_en.txt")}
-        self.rewrite_prompt = Prompt(prompts / "llm_rewrite.txt")
+        self.prompts = {"zh": read_prompt(prompts / "llm_zh.txt"), "en": read_prompt(prompts / "llm_en.txt")}
+        self.rewrite_prompt, _ = read_prompt(prompts / "llm_rewrite.txt")
         self._chat = chat  # any LangChain chat model; built from the settings on first use when None
         self._lock = threading.Lock()
         # openai/httpx log request bodies (the question) at DEBUG: keep them quiet whatever the root level
@@ -287,10 +246,10 @@ class LLMAnswerer:
 
     # ---- the answer ------------------------------------------------------------------------
     def _messages(self, q: Query, context: list[Citation]) -> list:
-        prompt = self.prompts.get(q.language, self.prompts["zh"])
-        lines = [prompt.clause_line(n=i, reference=c.reference, text=re.sub(r"\s*\n\s*", " ", c.text))
+        chat, clause = self.prompts.get(q.language, self.prompts["zh"])
+        lines = [clause.format(n=i, reference=c.reference, text=re.sub(r"\s*\n\s*", " ", c.text))
                  for i, c in enumerate(context, 1)]
-        return prompt.messages(context="\n".join(lines), question=redact(q.text))
+        return chat.invoke({"context": "\n".join(lines), "question": redact(q.text)}).to_messages()
 
     def _sentences(self, pieces: Iterator[str], guard: Guard) -> Iterator[str]:
         """Sentences that passed the guard, as soon as they may be shown."""
@@ -335,46 +294,62 @@ class LLMAnswerer:
         quote = best if best and score(best) > 0 else c.quote
         return self.extractive.citation(self.extractive.corpus.clause(c.id), c.score, quote)
 
-    def _fallback(self, q: Query, ext: Answer, r: Rejected) -> Answer:
+    @staticmethod
+    def _rejected(q: Query, error: Exception) -> Rejected:
+        """Why the generated answer is not shown, logged once (reason, redacted question; never the model's text)."""
+        r = error if isinstance(error, Rejected) else Rejected("internal_error", type(error).__name__)
         log.warning("llm answer not used, extractive instead: reason=%s detail=%s q=%r", r.reason,
                     redact(r.detail)[:200], redact(q.text)[:200])
-        return dataclasses.replace(ext, fallback_reason=r.reason)
+        return r
 
-    def __call__(self, q: Query, hits: list[Hit], budget: Budget | None = None) -> Answer:
-        """The guarded generative answer, or the extractive one (its abstentions are final)."""
-        ext = self.extractive(q, hits)
-        if ext.abstained:
+    def _start(self, state: dict) -> tuple[Query, Answer, Guard | None]:
+        """The question, the extractive answer, and the guard the model's sentences must pass (None when
+        the extractive answer abstains: then the model is not asked)."""
+        q = state["query"]
+        ext = self.extractive(q, self.extractive.hits(state["documents"]))
+        return q, ext, None if ext.abstained else Guard(ext.citations, self.constants)
+
+    def _generated(self, state: dict, guard: Guard, stream: bool) -> Iterator[str]:
+        """The model's sentences that passed the guard, as they may be shown."""
+        budget = state.get("budget") or self.budget()
+        return self._sentences(self._pieces(self._messages(state["query"], guard.context), budget, stream), guard)
+
+    def invoke(self, state: dict, config: RunnableConfig | None = None, **kwargs) -> Answer:
+        """The chain's answer step, {"query", "documents", "budget"?} → the guarded generative answer, or
+        the extractive one when that abstains (its abstentions are final: the model is not asked). Raises
+        Rejected when the generated answer cannot be shown: the chain's fallback answers then."""
+        return self._call_with_config(self._answer, state, config)
+
+    def _answer(self, state: dict) -> Answer:
+        q, ext, guard = self._start(state)
+        if guard is None:
             return ext
-        budget = budget or self.budget()
-        guard = Guard(ext.citations, self.constants)
         try:
-            shown = list(self._sentences(self._pieces(self._messages(q, guard.context), budget, False), guard))
-            return self._result(q, ext, guard, shown)
-        except Rejected as r:
-            return self._fallback(q, ext, r)
-        except Exception as e:  # noqa: BLE001 - a bug here must cost fluency, never the answer
-            return self._fallback(q, ext, Rejected("internal_error", type(e).__name__))
+            return self._result(q, ext, guard, list(self._generated(state, guard, False)))
+        except Exception as e:  # noqa: BLE001 - Rejected, or a bug: either costs fluency, never the answer
+            r = self._rejected(q, e)
+            raise r from (None if r is e else e)
 
-    def stream(self, q: Query, hits: list[Hit], budget: Budget | None = None) -> Iterator[dict]:
-        """Events: {"type": "delta", "text"} per checked sentence; on a failure after some were shown,
-        {"type": "reset"} and the extractive answer's deltas; last {"type": "answer", "answer": Answer}."""
-        ext = self.extractive(q, hits)
-        if ext.abstained:
+    def stream(self, state: dict, config: RunnableConfig | None = None, **kwargs) -> Iterator[dict]:
+        """Events: {"type": "delta", "text"} per checked sentence, then {"type": "answer", "answer"}.
+        A failure before anything was shown raises (the chain's fallback streams the extractive answer);
+        after, it is {"type": "reset"} and the extractive answer's events."""
+        q, ext, guard = self._start(state)
+        if guard is None:
             yield from answer_events(ext)
             return
-        budget = budget or self.budget()
-        guard = Guard(ext.citations, self.constants)
         shown: list[str] = []
         try:
-            for sentence in self._sentences(self._pieces(self._messages(q, guard.context), budget, True), guard):
+            for sentence in self._generated(state, guard, True):
                 shown.append(sentence)
                 yield {"type": "delta", "text": sentence}
             answer = self._result(q, ext, guard, shown)
         except Exception as e:  # noqa: BLE001 - Rejected, or a bug: either way the extractive answer
-            r = e if isinstance(e, Rejected) else Rejected("internal_error", type(e).__name__)
-            if shown:
-                yield {"type": "reset"}
-            yield from answer_events(self._fallback(q, ext, r))
+            r = self._rejected(q, e)
+            if not shown:
+                raise r from (None if r is e else e)
+            yield {"type": "reset"}
+            yield from self.extractive.stream({**state, "error": r})
             return
         yield {"type": "answer", "answer": answer}
 
@@ -387,7 +362,8 @@ class LLMAnswerer:
         if q.language != "en" or q.injection or (q.uncovered and not q.cities):
             return q
         try:
-            reply = "".join(self._pieces(self.rewrite_prompt.messages(question=redact(q.text)), budget, False))
+            messages = self.rewrite_prompt.invoke({"question": redact(q.text)}).to_messages()
+            reply = "".join(self._pieces(messages, budget, False))
         except Rejected as r:
             log.warning("question rewrite failed: reason=%s q=%r", r.reason, redact(q.text)[:200])
             return q
@@ -397,7 +373,7 @@ class LLMAnswerer:
         known = {t for g in q.groups for t in g.terms}
         extra = [g for g in reader.read(" ".join(terms)).groups if not set(g.terms) & known]
         log.info("question rewrite: %d Chinese terms, %d new concepts", len(terms), len(extra))
-        return dataclasses.replace(q, groups=q.groups + extra) if extra else q
+        return dataclasses.replace(q, groups=q.groups + extra, read_as=q) if extra else q
 
 
 def _text(content) -> str:

@@ -36,9 +36,21 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     """Build the app; the knowledge base loads at start-up (or use the Assistant given)."""
     settings = settings or get_settings()
     assistant = assistant or Assistant(settings)
-
     mcp = build_mcp(assistant)
-    mcp_app = mcp.streamable_http_app(streamable_http_path="/", host=settings.host)
+    app = FastAPI(title="familydesk", version="0.1.0", lifespan=_lifespan(assistant, mcp),
+                  description="Answers about Chinese fertility-support policies, quoted and cited clause by clause "
+                              "from the official documents of the knowledge base (GET /api/documents lists them).")
+    app.state.assistant = assistant
+    app.state.settings = settings
+    _add_channels(app, assistant, settings, mcp)
+    _add_health(app, assistant)
+    _add_limits(app, settings)
+    _add_error_handlers(app)
+    return app
+
+
+def _lifespan(assistant: Assistant, mcp):
+    """Start-up: load the knowledge base (unless given loaded), warm up, run the MCP sessions."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -48,14 +60,11 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
         async with mcp.session_manager.run():
             yield
 
-    app = FastAPI(title="familydesk", version="0.1.0", lifespan=lifespan,
-                  description="Answers about Chinese fertility-support policies, quoted and cited clause by clause "
-                              "from the official documents of the knowledge base (GET /api/documents lists them).")
-    app.state.assistant = assistant
-    app.state.settings = settings
-    app.state.limiter = RateLimiter(settings.rate_limit, settings.redis_url, "familydesk-api")
-    # search-as-you-type in the staff console sends a request per pause in typing: a larger budget
-    app.state.search_limiter = RateLimiter(settings.rate_limit * SEARCH_BUDGET, settings.redis_url, "familydesk-search")
+    return lifespan
+
+
+def _add_channels(app: FastAPI, assistant: Assistant, settings: Settings, mcp) -> None:
+    """The JSON API, the admin routes, the pages, /v1, /mcp/ and (when configured) the Telegram webhook."""
     app.include_router(router)
     app.include_router(admin)
     if settings.telegram_webhook_secret:  # the Telegram bot's webhook (familydesk telegram --webhook)
@@ -66,8 +75,10 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
 
     install_web(app, settings)
     install_openai(app)
-    app.mount("/mcp", mcp_app)
+    app.mount("/mcp", mcp.streamable_http_app(streamable_http_path="/", host=settings.host))
 
+
+def _add_health(app: FastAPI, assistant: Assistant) -> None:
     @app.get("/healthz", summary="Ready once the index is loaded")
     def healthz() -> JSONResponse:
         """200 with index figures once the knowledge base is loaded, 503 before (or when Chroma is gone)."""
@@ -76,6 +87,13 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
         except FamilydeskError as e:
             return JSONResponse({"status": "unavailable", "detail": str(e)}, status_code=503)
         return JSONResponse(h, status_code=200 if h.get("status") == "ok" else 503)
+
+
+def _add_limits(app: FastAPI, settings: Settings) -> None:
+    """Body size limits per route, and the rate limits per client (search-as-you-type gets more)."""
+    app.state.limiter = RateLimiter(settings.rate_limit, settings.redis_url, "familydesk-api")
+    # search-as-you-type in the staff console sends a request per pause in typing: a larger budget
+    app.state.search_limiter = RateLimiter(settings.rate_limit * SEARCH_BUDGET, settings.redis_url, "familydesk-search")
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
@@ -95,6 +113,10 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
                                     status_code=429, headers={"Retry-After": str(wait)})
         return await call_next(request)
 
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Domain errors and refusals mapped to HTTP once, here; anything else is a logged 500."""
+
     @app.exception_handler(AdminRefused)
     async def admin_refused(request: Request, exc: AdminRefused) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
@@ -113,5 +135,3 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
         return JSONResponse({"detail": "internal error; it has been logged"}, status_code=500)
-
-    return app

@@ -7,18 +7,17 @@ keeps the extractive answerer as gatekeeper and fallback; the channels do not no
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from langchain_core.runnables import RunnableLambda
-
 from .answer import ExtractiveAnswerer, Texts
-from .answer_llm import LLMAnswerer, answer_events
+from .answer_llm import LLMAnswerer
+from .chain import build_chain
 from .corpus import Corpus, load_corpus
 from .dictionary import Dictionary
 from .embeddings import make_embeddings
@@ -37,7 +36,10 @@ from .store import ClauseStore, make_client
 log = logging.getLogger(__name__)
 MAX_K = 50
 MAX_QUESTION = 1000
+COMPARE_DEPTH = 5  # how many of a region's best clauses may stand in for it in a comparison
+_TOPIC_SPLIT = re.compile(r"[\s,，、;；/|]+")
 SEARCH_K = 30  # clauses the answerer sees: enough for a city's own clause to show under its province's
+LLM_K = 10  # clauses retrieved when a model answers (it is given those the extractive answer cites)
 
 
 class Assistant:
@@ -86,16 +88,9 @@ class Assistant:
             snap.reader.dictionary = Dictionary(snap.reader.known, en_tokens, snap.index.term_weight).warm()
             snap.answerer = ExtractiveAnswerer(snap.corpus, snap.texts, snap.reader.units_for, s.min_relevance)
             snap.answerer.term_weight = snap.index.term_weight
-            snap.retriever = ClauseRetriever(index=snap.index, reader=snap.reader)
             snap.llm = LLMAnswerer(s, snap.answerer, snap.texts) if s.llm_base_url else None
-            if snap.llm:
-                snap.chain = (RunnableLambda(lambda x: self._read_llm(snap, x))
-                              | RunnableLambda(lambda x: {**x, "hits": self._search_llm(snap, x)})
-                              | RunnableLambda(lambda x: snap.llm(x["q"], x["hits"], x["budget"])))
-            else:
-                snap.chain = (RunnableLambda(lambda x: self._read(snap, x))
-                              | RunnableLambda(lambda x: (x, snap.index.search(x, k=SEARCH_K)))
-                              | RunnableLambda(lambda x: snap.answerer(*x)))
+            snap.retriever = ClauseRetriever(index=snap.index, reader=snap.reader, k=LLM_K if snap.llm else SEARCH_K)
+            snap.chain = build_chain(snap.reader, snap.retriever, snap.answerer, snap.llm, s.llm_rewrite)
             if self._snap is None or self.querylog is None:
                 self.querylog = QueryLog(database_path(s.database_url, s.data_dir), s.log_retention_days)
             self.embedding_fingerprint = fingerprint
@@ -152,41 +147,24 @@ class Assistant:
             raise Unavailable("the knowledge base is still loading; try again in a few seconds")
 
     # ---- the facade ----------------------------------------------------------------------
-    @staticmethod
-    def _read(snap, x: dict):
-        return snap.reader.read(x["question"], x.get("region"), x.get("language"))
-
-    def _read_llm(self, snap, x: dict) -> dict:
-        """LLM mode: the question's time budget starts here; English questions may be rewritten."""
-        q, budget = self._read(snap, x), snap.llm.budget()
-        rewritten = snap.llm.rewrite(q, snap.reader, budget) if self.settings.llm_rewrite else q
-        return {"q": rewritten, "base": q if rewritten is not q else None, "budget": budget}
-
-    @staticmethod
-    def _search_llm(snap, x: dict) -> list:
-        """Rewritten question: its terms rank the clauses, but each clause's relevance — what abstention
-        is decided on — stays that of the question as read (glossary only): a model's search terms can
-        reorder the answer, never turn an off-topic question into one."""
-        hits = snap.index.search(x["q"], k=10)
-        if x.get("base") is None:
-            return hits
-        relevance = {h.clause.id: h.relevance for h in snap.index.search(x["base"], k=MAX_K)}
-        return [dataclasses.replace(h, relevance=relevance.get(h.clause.id, 0.0)) for h in hits]
-
     def ask(self, question: str, region: str | None = None, history: list[dict] | None = None) -> Answer:
         """Answer a question from the documents, with citations, or abstain saying why. With `history`
         (earlier messages, oldest first: {"role": "user" | "assistant", "content"}), a follow-up such as
         "包头呢？" is read as the question it stands for; the answer says how it was understood."""
+        snap, question, understood, started = self._begin(question, history)
+        answer = snap.chain.invoke(_chain_input(understood, region))
+        answer.standalone_question = understood.question
+        self._log(answer, question, started)
+        return answer
+
+    def _begin(self, question: str, history: list[dict] | None):
+        """What ask and ask_stream do first: the live snapshot, the cleaned question, how it is understood
+        with the conversation, and when it started."""
         self._need()
         question = self._clean(question)
         started = time.perf_counter()
         snap = self._snap
-        understood = self._understand(snap, question, history)
-        answer = snap.chain.invoke({"question": understood.question, "region": region,
-                                    "language": understood.language})
-        answer.standalone_question = understood.question
-        self._log(answer, question, started)
-        return answer
+        return snap, question, self._understand(snap, question, history), started
 
     @staticmethod
     def _clean(question: str) -> str:
@@ -237,7 +215,7 @@ class Assistant:
             previous = None
         snap = self._snap
         report = calibration_report(lambda q: snap.chain.invoke({"question": q, "region": None}).to_dict(), sets,
-                                    previous)
+                                    previous, self.region_aliases)
         report.update(at=datetime.now(timezone.utc).isoformat(timespec="seconds"), index=self.embedding_fingerprint,
                       documents=len(snap.corpus.documents), clauses=len(snap.corpus.clauses),
                       previous={"at": previous.get("at"), "documents": previous.get("documents")} if previous else None)
@@ -282,19 +260,8 @@ class Assistant:
 
         Without a model (or when the extractive answerer abstains) there is never a reset: the deltas
         are the extractive answer's sentences."""
-        self._need()
-        question = self._clean(question)
-        started = time.perf_counter()
-        snap = self._snap
-        understood = self._understand(snap, question, history)
-        x = {"question": understood.question, "region": region, "language": understood.language}
-        if snap.llm:
-            x = self._read_llm(snap, x)
-            events = snap.llm.stream(x["q"], self._search_llm(snap, x), x["budget"])
-        else:
-            q = self._read(snap, x)
-            events = answer_events(snap.answerer(q, snap.index.search(q, k=SEARCH_K)))
-        for event in events:
+        snap, question, understood, started = self._begin(question, history)
+        for event in snap.chain.stream(_chain_input(understood, region)):
             if event["type"] == "answer":
                 event["answer"].standalone_question = understood.question
                 self._log(event["answer"], question, started)
@@ -309,6 +276,22 @@ class Assistant:
         hits = snap.index.search(q, k=k)
         return [snap.answerer.citation(h.clause, h.score, snap.answerer.pick(q, h).sentence) for h in hits
                 if h.relevance > 0 or h.lexical > 0]
+
+    def compare(self, topic: str) -> dict:
+        """A topic across the covered regions, one column each: the region's best-ranked clause (of its top
+        COMPARE_DEPTH) whose text contains every word of the topic (split on spaces, 、，/), or `stated: false`
+        (未规定 / not stated) with the `closest` clause anyway, for a human to judge. Citations as dicts."""
+        terms = [t for t in _TOPIC_SPLIT.split(clean_input(topic or "")) if t]
+        return {"topic": " ".join(terms), "columns": [self._compare_column(region, terms) for region in self.cities],
+                "rule": f"each city's best-ranked clause (of its top {COMPARE_DEPTH}) whose text contains every "
+                        "word of the topic; otherwise not stated"}
+
+    def _compare_column(self, region: str, terms: list[str]) -> dict:
+        hits = self.search(" ".join(terms), region, COMPARE_DEPTH) if terms else []
+        best = next((h for h in hits if all(t.lower() in h.text.lower() for t in terms)), None)
+        closest = hits[0].to_dict() if hits and best is None else None
+        return {"region": region, "stated": best is not None, "citation": best.to_dict() if best else None,
+                "closest": closest}
 
     def clause(self, clause_id: str) -> Citation:
         """One clause with its full citation."""
@@ -341,6 +324,11 @@ class Assistant:
         if not self.ready:
             return []
         return sorted(self.reader.places.covered, key=self.reader.places.sort_key)
+
+    @property
+    def region_aliases(self) -> dict[str, list[str]]:
+        """Covered region → the names it goes by (北京 → 北京市, beijing, peking), from the division data."""
+        return dict(self.reader.places.covered) if self.ready else {}
 
     @property
     def levels(self) -> dict[str, str]:
@@ -428,6 +416,10 @@ class _Snapshot:
     texts: Texts
     index: HybridIndex
     answerer: ExtractiveAnswerer
+
+
+def _chain_input(understood, region: str | None) -> dict:
+    return {"question": understood.question, "region": region, "language": understood.language}
 
 
 def _release_chroma(path: Path) -> None:

@@ -219,7 +219,7 @@ def eval_(file: Path, as_json: bool) -> None:
     from .evaluation import evaluate, load_questions
 
     a = _assistant()
-    figures, misses = evaluate(lambda q: a.ask(q).to_dict(), load_questions(file))
+    figures, misses = evaluate(lambda q: a.ask(q).to_dict(), load_questions(file), a.region_aliases)
     if not as_json:
         for m in misses:
             click.echo(f"miss {m}")

@@ -8,10 +8,10 @@ import json
 import re
 import statistics
 import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 _NUMERAL = re.compile(r"[一二三四五六七八九十百]+")
-_ALIASES = {"北京": ("北京", "beijing"), "包头": ("包头", "baotou"), "赣州": ("赣州", "ganzhou")}
 
 
 def _norm(s: str | None) -> str:
@@ -27,10 +27,12 @@ def load_questions(path: Path) -> list[dict]:
     return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def evaluate(ask, rows: list[dict]) -> tuple[dict, list[str]]:
-    """ask(question) -> answer dict. Returns (figures, misses). Rows with a "group" (a rewording set) also
-    give `consistency`: the share of groups whose members all cite the same clause first and make the
-    same stated / not-stated decision."""
+def evaluate(ask, rows: list[dict], aliases: Mapping[str, Iterable[str]] | None = None) -> tuple[dict, list[str]]:
+    """ask(question) -> answer dict. Returns (figures, misses). A citation is in the gold region when its
+    region contains the region's name or one of its `aliases` (the knowledge base's: Assistant.region_aliases).
+    Rows with a "group" (a rewording set) also give `consistency`: the share of groups whose members all
+    cite the same clause first and make the same stated / not-stated decision."""
+    aliases = aliases or {}
     hit1 = hit3 = rr = n_ans = abst_ok = n_abs = leaks = errors = n_en = en_ok = 0
     lat, misses = [], []
     outcome: dict[str, dict[str, tuple]] = {}  # group → member id → (first cited clause, abstained)
@@ -72,7 +74,7 @@ def evaluate(ask, rows: list[dict]) -> tuple[dict, list[str]]:
             continue
         ranks = [i for i, c in enumerate(body.get("citations") or [])
                  if _numeral(c.get("clause")) == r["clause"]
-                 and any(a in (c.get("region") or "").lower() for a in _ALIASES.get(r["region"], (r["region"],)))
+                 and any(a.lower() in (c.get("region") or "").lower() for a in (r["region"], *aliases.get(r["region"], ())))
                  and _norm(r["contains"]) in _norm(c.get("text"))]
         rank = ranks[0] if ranks else None
         hit1 += rank is not None and rank < 1
@@ -101,12 +103,13 @@ def evaluate(ask, rows: list[dict]) -> tuple[dict, list[str]]:
 DROP_TOLERANCE = 0.005  # a figure this much lower than on the previous build is reported as a drop
 
 
-def calibration_report(ask, sets: list[Path], previous: dict | None = None) -> dict:
+def calibration_report(ask, sets: list[Path], previous: dict | None = None,
+                       aliases: Mapping[str, Iterable[str]] | None = None) -> dict:
     """Score each question set on the current index and compare with the previous report: what
     `familydesk index` and `ingest` print, so a rebuild that lowers answers is seen at once."""
     figures = {}
     for path in sets:
-        figures[path.name], _ = evaluate(ask, load_questions(path))
+        figures[path.name], _ = evaluate(ask, load_questions(path), aliases)
     drops = []
     for name, now in figures.items():
         before = ((previous or {}).get("sets") or {}).get(name)

@@ -15,7 +15,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+from .text import CJK_RUN
+
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+(?:\.[0-9]+)?%?")
 _jieba_lock = threading.Lock()
 _jieba = None
@@ -46,7 +47,7 @@ class Tokenizer:
 
     def words(self, text: str) -> list[str]:
         out = []
-        for run in _CJK_RUN.findall(text):
+        for run in CJK_RUN.findall(text):
             out.extend(w for w in self._jieba.lcut_for_search(run)
                        if w not in self.stopwords and len(w) > 1)
         out.extend(m.lower() for m in _ASCII_WORD.findall(text))
@@ -54,12 +55,12 @@ class Tokenizer:
 
     def query_words(self, text: str) -> list[str]:
         """Non-overlapping words (jieba precise mode): one concept of a question counts once."""
-        return [w for run in _CJK_RUN.findall(text) for w in self._jieba.lcut(run)
+        return [w for run in CJK_RUN.findall(text) for w in self._jieba.lcut(run)
                 if w not in self.stopwords and len(w) > 1]
 
     def bigrams(self, text: str) -> list[str]:
         out = []
-        for run in _CJK_RUN.findall(text):
+        for run in CJK_RUN.findall(text):
             for i in range(len(run) - 1):
                 bg = run[i:i + 2]
                 if bg not in self.stopwords:

@@ -14,10 +14,9 @@ from pathlib import Path
 from .errors import BadRequest
 from .dictionary import Dictionary
 from .lexical import Tokenizer
-from .text import has_cjk
+from .text import CJK_RUN, has_cjk
 
 _EN_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 
 
 # British spellings fold into American ones, so one glossary key serves both
@@ -73,10 +72,25 @@ class Query:
     qualifiers: tuple[str, ...] = ()  # words of the question that pick one figure among several (二孩, 男职工)
     groups: list[Group] = field(default_factory=list)
     unknown_words: list[str] = field(default_factory=list)  # English content words the glossary lacks
+    read_as: "Query | None" = None  # rewritten by a model: the question as read, what relevance is judged on
 
     @property
     def terms(self) -> list[str]:
         return [t for g in self.groups for t in g.terms]
+
+
+def read_glossary(path: Path, key) -> dict:
+    """A glossary file of index/: `phrase<TAB>term|term|…` lines (`#` lines are comments) as
+    {key(phrase): (term, …)}; the terms of lines with the same key are merged, each once."""
+    entries: dict = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#") or "\t" not in line:
+                continue
+            phrase, zh = line.split("\t", 1)
+            terms = entries.setdefault(key(phrase), [])
+            terms.extend(t.strip() for t in zh.split("|") if t.strip() and t.strip() not in terms)
+    return {k: tuple(v) for k, v in entries.items()}
 
 
 class Glossary:
@@ -88,17 +102,7 @@ class Glossary:
 
     @classmethod
     def load(cls, path: Path) -> "Glossary":
-        entries: dict[tuple[str, ...], list[str]] = {}
-        if path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if not line.strip() or line.startswith("#") or "\t" not in line:
-                    continue
-                english, zh = line.split("\t", 1)
-                key = tuple(en_tokens(english))
-                if key:
-                    terms = entries.setdefault(key, [])
-                    terms.extend(t.strip() for t in zh.split("|") if t.strip() and t.strip() not in terms)
-        return cls({k: tuple(v) for k, v in entries.items()})
+        return cls({k: v for k, v in read_glossary(path, lambda english: tuple(en_tokens(english))).items() if k})
 
     @property
     def chinese_terms(self) -> set[str]:
@@ -130,15 +134,7 @@ class ColloquialGlossary:
 
     @classmethod
     def load(cls, path: Path) -> "ColloquialGlossary":
-        entries: dict[str, list[str]] = {}
-        if path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if not line.strip() or line.startswith("#") or "\t" not in line:
-                    continue
-                key, zh = (x.strip() for x in line.split("\t", 1))
-                terms = entries.setdefault(key, [])
-                terms.extend(t.strip() for t in zh.split("|") if t.strip() and t.strip() not in terms)
-        return cls({k: tuple(v) for k, v in entries.items() if len(k) >= 2})
+        return cls({k: v for k, v in read_glossary(path, str.strip).items() if len(k) >= 2})
 
     def expand(self, text: str) -> tuple[list[Group], str]:
         """Groups for the phrases found, and the text with those phrases blanked out."""
@@ -362,7 +358,7 @@ class QueryReader:
         abroad = self.abroad.find(text, text.lower())
         if abroad and not covered and not uncovered:
             uncovered = abroad  # a place outside China: no document covers it
-        language = "zh" if has_cjk(text) and len(_CJK_RUN.findall(text)) and _cjk_share(text) >= 0.3 else "en"
+        language = "zh" if has_cjk(text) and len(CJK_RUN.findall(text)) and _cjk_share(text) >= 0.3 else "en"
         if len(covered) == 1:  # a city the user names wins over a remembered selection (region)
             city = covered[0]
         place = None
@@ -410,7 +406,7 @@ class QueryReader:
         # Chinese words of the question (also Chinese inside an English question: "the 青春志爱团")
         everyday, rest = self.colloquial.expand(terms_text)
         q.groups.extend(everyday)
-        for run in _CJK_RUN.findall(rest):
+        for run in CJK_RUN.findall(rest):
             for w in self.tokenizer.query_words(run):
                 if len(w) >= 2 and w not in self.stop_zh:
                     q.groups.append(Group(w, (w,)))

@@ -12,6 +12,7 @@ The weight w and the abstention threshold are settings, chosen by measurement (d
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,6 +39,7 @@ DENSE_WINDOWS = 80
 CANDIDATES = 50
 COVERAGE_IN_RANK = 0.3  # share of the lexical part given to coverage when ranking
 UNKNOWN_WORD_WEIGHT = 0.5  # relative to the corpus's median word idf
+READ_AS_K = 50  # clauses whose relevance a rewritten question keeps from the question as read
 
 
 @dataclass
@@ -49,6 +51,21 @@ class Hit:
     coverage: float = 0.0
     dense: float = 0.0
     matched: list[str] = field(default_factory=list)  # corpus terms of the question found in the clause
+
+    def to_document(self, region: str = "") -> LCDocument:
+        """The clause as a LangChain Document: its text, and the scores in the metadata."""
+        c = self.clause
+        return LCDocument(page_content=c.text, id=c.id,
+                          metadata={"clause_id": c.id, "doc_id": c.doc_id, "label": c.label, "path": c.path,
+                                    "region": region, "score": self.score, "relevance": self.relevance,
+                                    "lexical": self.lexical, "coverage": self.coverage, "dense": self.dense,
+                                    "matched": list(self.matched)})
+
+    @classmethod
+    def from_document(cls, doc: LCDocument, clause: Clause) -> "Hit":
+        m = doc.metadata
+        return cls(clause=clause, score=m["score"], relevance=m["relevance"], lexical=m["lexical"],
+                   coverage=m["coverage"], dense=m["dense"], matched=list(m["matched"]))
 
 
 class HybridIndex:
@@ -171,17 +188,26 @@ def _rescale(sim: float) -> float:
 
 
 class ClauseRetriever(BaseRetriever):
-    """The hybrid index behind LangChain's retriever interface (metadata carries the scores)."""
+    """The hybrid index behind LangChain's retriever interface: a question (text, read by the question
+    reader, or a Query already read) → its `k` best clauses as Documents, best first; the metadata carries
+    the clause id, label, path, region and the scores. The answer chain's retrieval step."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     index: HybridIndex
     reader: object
     k: int = 10
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    def _get_relevant_documents(self, query: str | Query, *, run_manager: CallbackManagerForRetrieverRun
                                 ) -> list[LCDocument]:
-        hits = self.index.search(self.reader.read(query), k=self.k)
-        return [LCDocument(page_content=h.clause.text, id=h.clause.id,
-                           metadata={"clause_id": h.clause.id, "doc_id": h.clause.doc_id,
-                                     "label": h.clause.label, "score": h.score, "relevance": h.relevance})
-                for h in hits]
+        q = self.reader.read(query) if isinstance(query, str) else query
+        return [h.to_document(self.index.city[h.clause.id]) for h in self.hits(q)]
+
+    def hits(self, q: Query) -> list[Hit]:
+        """A question rewritten by a model (`read_as` set): its terms rank the clauses, but each clause's
+        relevance — what abstention is decided on — stays that of the question as read (glossary only): a
+        model's search terms can reorder the answer, never turn an off-topic question into one."""
+        hits = self.index.search(q, k=self.k)
+        if q.read_as is None:
+            return hits
+        relevance = {h.clause.id: h.relevance for h in self.index.search(q.read_as, k=READ_AS_K)}
+        return [dataclasses.replace(h, relevance=relevance.get(h.clause.id, 0.0)) for h in hits]

@@ -133,12 +133,7 @@ class ClauseStore:
 
     def sync(self, clauses: Iterable[Clause], city_of: dict[str, str], progress: bool = False) -> dict:
         """Make the active collection hold exactly these clauses' windows; embed only what changed."""
-        wanted: dict[str, tuple[str, dict]] = {}
-        for c in clauses:
-            city, target = city_of[c.doc_id], c.maps_to or c.id
-            for n, text in enumerate(windows(c)):
-                wanted[f"{c.id}#{n}"] = (text, {"clause_id": c.id, "doc_id": c.doc_id, "city": city,
-                                                "maps_to": target, "sha": f"{c.sha256}:{city}:{target}"})
+        wanted = self._windows(clauses, city_of)
         want = {i: w[1]["sha"] for i, w in wanted.items()}
         report = {"added": 0, "updated": 0, "deleted": 0, "total": len(wanted)}
         self.collection = self._active()
@@ -151,40 +146,64 @@ class ClauseStore:
             if have == want:
                 self.collection = active
                 return report
-            keep = [i for i in wanted if have.get(i) == want[i]]
             todo = [i for i in wanted if have.get(i) != want[i]]
             staging = self.client.create_collection(f"{self.base}-{time.time_ns()}",
                                                     metadata={"hnsw:space": "cosine"}, embedding_function=None)
-            for start in range(0, len(keep), 500):  # unchanged vectors are copied, not re-embedded
-                got = active.get(ids=keep[start:start + 500], include=["embeddings", "documents", "metadatas"])
-                staging.add(ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"],
-                            metadatas=got["metadatas"])
-            bar = None
-            if progress and todo:
-                from tqdm import tqdm
-
-                bar = tqdm(total=len(todo), desc="embedding clause windows", unit="window")
-            for start in range(0, len(todo), BATCH):
-                ids = todo[start:start + BATCH]
-                docs = [wanted[i][0] for i in ids]
-                staging.add(ids=ids, documents=docs, metadatas=[wanted[i][1] for i in ids],
-                            embeddings=self.embeddings.embed_documents(docs))
-                if bar:
-                    bar.update(len(ids))
-            if bar:
-                bar.close()
-            # the switch: one metadata write; before it, the previous index is what everyone serves
-            self.client.get_collection(self.pointer_name, embedding_function=None).modify(
-                metadata={"active": staging.name})
-            self.collection = staging
-            for c in self.client.list_collections():  # the old index and any half-built orphans
-                name = getattr(c, "name", c)
-                if name.startswith(self.base + "-") and name[len(self.base) + 1:].isdigit() and name != staging.name:
-                    _quiet(self.client.delete_collection, name)
+            self._copy(active, staging, [i for i in wanted if have.get(i) == want[i]])
+            self._embed(staging, {i: wanted[i] for i in todo}, progress)
+            self._switch(staging)
         updated = sum(1 for i in todo if i in have)
         report.update(added=len(todo) - updated, updated=updated,
                       deleted=sum(1 for i in have if i not in wanted))
         return report
+
+    @staticmethod
+    def _windows(clauses: Iterable[Clause], city_of: dict[str, str]) -> dict[str, tuple[str, dict]]:
+        """Window id → (text, metadata) for every sentence window of the clauses; `sha` says what it was built from."""
+        wanted: dict[str, tuple[str, dict]] = {}
+        for c in clauses:
+            city, target = city_of[c.doc_id], c.maps_to or c.id
+            for n, text in enumerate(windows(c)):
+                wanted[f"{c.id}#{n}"] = (text, {"clause_id": c.id, "doc_id": c.doc_id, "city": city,
+                                                "maps_to": target, "sha": f"{c.sha256}:{city}:{target}"})
+        return wanted
+
+    @staticmethod
+    def _copy(active, staging, keep: list[str]) -> None:
+        """Unchanged vectors are copied, not re-embedded."""
+        for start in range(0, len(keep), 500):
+            got = active.get(ids=keep[start:start + 500], include=["embeddings", "documents", "metadatas"])
+            staging.add(ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"],
+                        metadatas=got["metadatas"])
+
+    def _embed(self, staging, todo: dict[str, tuple[str, dict]], progress: bool) -> None:
+        """Embed the new and changed windows in batches, with a progress bar when asked."""
+        bar = None
+        if progress and todo:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(todo), desc="embedding clause windows", unit="window")
+        ids_all = list(todo)
+        for start in range(0, len(ids_all), BATCH):
+            ids = ids_all[start:start + BATCH]
+            docs = [todo[i][0] for i in ids]
+            staging.add(ids=ids, documents=docs, metadatas=[todo[i][1] for i in ids],
+                        embeddings=self.embeddings.embed_documents(docs))
+            if bar:
+                bar.update(len(ids))
+        if bar:
+            bar.close()
+
+    def _switch(self, staging) -> None:
+        """The switch: one metadata write; before it, the previous index is what everyone serves. Then the
+        old index and any half-built orphans go."""
+        self.client.get_collection(self.pointer_name, embedding_function=None).modify(
+            metadata={"active": staging.name})
+        self.collection = staging
+        for c in self.client.list_collections():
+            name = getattr(c, "name", c)
+            if name.startswith(self.base + "-") and name[len(self.base) + 1:].isdigit() and name != staging.name:
+                _quiet(self.client.delete_collection, name)
 
     def query(self, vector: list[float], k: int, city: str | list[str] | None = None) -> list[tuple[str, float]]:
         """(clause id it maps to, cosine similarity) per window, best first.

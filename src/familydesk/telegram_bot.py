@@ -51,7 +51,7 @@ from .errors import BadRequest
 from .models import Answer
 from .ratelimit import SlidingWindow
 from .privacy import redact
-from .text import clean_input
+from .text import clean_input, sentence_pieces
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -92,13 +92,10 @@ def tg_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-_SENTENCE_END = re.compile(r"(?<=[。！？；!?\n])(?![”’」』）)])|(?<=[.;]\s)")
-
-
 def _pieces(text: str, limit: int = LIMIT) -> list[str]:
     """Escaped sentence pieces of plain `text`, each within `limit` (an over-long sentence is cut)."""
     out = []
-    for sentence in _SENTENCE_END.split(text):
+    for sentence in sentence_pieces(text, at_semicolons=True):
         while sentence:
             n = len(sentence)
             while tg_len(esc(sentence[:n])) > limit:  # rare: one sentence longer than a message

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 import json
-import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -24,15 +23,12 @@ from .deps import AssistantDep
 from .schemas import AskRequest, CitationPublic
 from .errors import NotFound
 from .settings import Settings
-from .text import clean_input
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 PAGE_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
                 "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"}
-COMPARE_DEPTH = 5  # how many of a city's best clauses may stand in for it
-_TOPIC_SPLIT = re.compile(r"[\s,，、;；/|]+")
 
 
 # ---- schemas -----------------------------------------------------------------------------
@@ -72,17 +68,6 @@ class StaticAssets(StaticFiles):
 
 
 # ---- helpers -----------------------------------------------------------------------------
-def topic_terms(topic: str) -> list[str]:
-    """The words of a comparison topic: split on spaces and Chinese/ASCII separators."""
-    return [t for t in _TOPIC_SPLIT.split(clean_input(topic)) if t]
-
-
-def mentions(text: str, terms: list[str]) -> bool:
-    """The relevance rule of the comparison: every word of the topic appears in the clause text."""
-    low = text.lower()
-    return bool(terms) and all(t.lower() in low for t in terms)
-
-
 def sse(event: str, data: dict) -> str:
     """One server-sent event; the data is JSON on one line."""
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n"
@@ -146,19 +131,7 @@ async def feedback(body: FeedbackRequest, assistant: AssistantDep) -> dict:
 async def compare(assistant: AssistantDep, topic: Annotated[str, Query(min_length=1, max_length=50)]) -> dict:
     """One column per city: its best-ranked clause whose text contains every word of the topic, or
     `stated: false` (未规定 / not stated) when none of its top clauses does, with the `closest` clause."""
-    terms = topic_terms(topic)
-
-    def column(city: str) -> dict:
-        hits = assistant.search(" ".join(terms), city, COMPARE_DEPTH) if terms else []
-        best = next((h for h in hits if mentions(h.text, terms)), None)
-        closest = hits[0].to_dict() if hits and best is None else None
-        return {"region": city, "stated": best is not None, "citation": best.to_dict() if best else None,
-                "closest": closest}
-
-    columns = [await run_in_threadpool(column, city) for city in assistant.cities]
-    return {"topic": " ".join(terms), "columns": columns,
-            "rule": f"each city's best-ranked clause (of its top {COMPARE_DEPTH}) whose text contains every "
-                    "word of the topic; otherwise not stated"}
+    return await run_in_threadpool(assistant.compare, topic)
 
 
 def _page(name: str) -> HTMLResponse:
