@@ -211,3 +211,25 @@ def test_which_months_asks_when_not_how_many(reader, question):
 
 def test_how_many_months_still_asks_for_a_duration(reader):
     assert reader.read("北京产假能休几个月").quantity == "duration"
+
+
+DURATION_UNITS = ("天", "日", "周", "个月", "月", "个工作日", "工作日", "年")
+
+
+@pytest.mark.parametrize("text", ["育儿补贴制度从2025年1月1日起开始实施", "自2025年3月起施行", "每年12月31日前提出申请"])
+def test_a_calendar_date_is_never_a_duration(text):
+    assert _figures(text, DURATION_UNITS) == []
+
+
+def test_durations_and_counts_keep_their_own_units():
+    assert _figures("产假延长至158日，休假3个月", DURATION_UNITS) == [("158", "日"), ("3", "个月")]
+    assert _figures("取消原子女出生6个月内提出申请", ("个", "次")) == []  # 6个月 is a duration, not six of something
+    assert _figures("建设3个托育中心，每年发放4次", ("个", "次")) == [("3", "个"), ("4", "次")]
+
+
+@pytest.mark.parametrize("question", ["北京市育儿补贴的审核确认要在多少个工作日内完成？",
+                                      "In Yunnan, how many working days does the township have for the review?"])
+def test_how_many_working_days_asks_for_working_days(reader, question):
+    q = reader.read(question)
+    assert q.quantity == "duration"
+    assert "个工作日" in reader.units_for(q.quantity, q.quantity_text)

@@ -467,13 +467,31 @@ def _spelled_out(text: str) -> str:
     return re.sub(r"([一二三四])[、，,和及]?(?=[一二三四][、，,和及]?[一二三四]?孩)", r"\1孩", text)
 
 
+# a unit that begins a longer unit of another kind: 3周岁 is an age, not weeks; 6个月 and 15个工作日 are durations,
+# not counts of something
+_NOT_AFTER = {"周": "(?!岁)", "个": "(?!月|工作日)"}
+
+
+def _is_date(m: re.Match, text: str) -> bool:
+    """A calendar date, not a figure: a four-digit year (2025年), a month named after a year or before a day
+    (2025年3月, 每年12月31日), and the day of a month (the 1日 of 1月1日)."""
+    number, unit = m.group(1), m.group(2)
+    before, after = text[:m.start()].rstrip(), text[m.end():]
+    if unit.startswith("年"):
+        return len(number) == 4
+    if unit in ("日", "号"):
+        return bool(re.search(r"[\d一二三四五六七八九十]\s*月$", before))
+    if unit == "月":
+        return before.endswith("年") or bool(re.match(r"\s*[\d一二三四五六七八九十]+\s*[日号]", after))
+    return False
+
+
 def _figures(text: str, units: tuple[str, ...]) -> list[tuple[str, str]]:
     """(number, unit) pairs in text whose unit is one the question asks for. A four-digit number before 年
     is a calendar year, not a duration; a ratio (9:1) answers a question about a share."""
-    alternatives = "|".join(re.escape(u) + ("(?!岁)" if u == "周" else "")  # 3周岁 is an age, not weeks
-                            for u in sorted(units, key=len, reverse=True))
+    alternatives = "|".join(re.escape(u) + _NOT_AFTER.get(u, "") for u in sorted(units, key=len, reverse=True))
     pattern = rf"(\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)\s*({alternatives})"
-    found = [(n, u) for n, u in re.findall(pattern, text) if not (u.startswith("年") and len(n) == 4)]
+    found = [(m.group(1), m.group(2)) for m in re.finditer(pattern, text) if not _is_date(m, text)]
     if "%" in units:
         found += [(m, ":") for m in re.findall(r"\d+\s*[:：]\s*\d+", text)]
     return found
