@@ -233,3 +233,11 @@ def test_how_many_working_days_asks_for_working_days(reader, question):
     q = reader.read(question)
     assert q.quantity == "duration"
     assert "个工作日" in reader.units_for(q.quantity, q.quantity_text)
+
+
+def test_a_document_term_holding_an_everyday_key_is_read_whole(reader):
+    # the everyday key 单位 (→ 用人单位) must not cut 用人单位 into 单位 and a stray 用人
+    groups = [g.terms for g in reader.read("赣州市生育津贴是发给个人还是发给用人单位？").groups]
+    assert ("用人",) not in groups
+    assert any(t[0] == "用人单位" for t in groups)
+    assert not any("还是" in t for t in groups)  # a conjunction is no concept

@@ -129,8 +129,12 @@ class ColloquialGlossary:
 
     def __init__(self, entries: dict[str, tuple[str, ...]]) -> None:
         self.entries = entries
-        self._pattern = re.compile("|".join(re.escape(k) for k in sorted(entries, key=len, reverse=True))) \
-            if entries else None
+        # a document term that contains its everyday key (单位 → 用人单位) is read whole when the question
+        # already says it: 用人单位 is not 单位 plus a stray 用人
+        self._whole = {t: k for k, terms in entries.items() for t in terms
+                       if k in t and len(t) > len(k) and t not in entries}
+        forms = sorted([*entries, *self._whole], key=len, reverse=True)
+        self._pattern = re.compile("|".join(re.escape(f) for f in forms)) if entries else None
 
     @classmethod
     def load(cls, path: Path) -> "ColloquialGlossary":
@@ -140,8 +144,11 @@ class ColloquialGlossary:
         """Groups for the phrases found, and the text with those phrases blanked out."""
         if self._pattern is None:
             return [], text
-        groups = [Group(m.group(0), (m.group(0),) + tuple(t for t in self.entries[m.group(0)] if t != m.group(0)))
-                  for m in self._pattern.finditer(text)]
+        groups = []
+        for m in self._pattern.finditer(text):
+            found = m.group(0)
+            key = self._whole.get(found, found)
+            groups.append(Group(found, tuple(_unique([found, key, *self.entries[key]]))))
         return groups, self._pattern.sub(" ", text)
 
 
