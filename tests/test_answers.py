@@ -134,3 +134,10 @@ def test_consistency_counts_groups_whose_members_agree():
     figures, misses = evaluate(lambda q: answers[q], rows)
     assert figures["groups"] == 2 and figures["consistency"] == 0.5
     assert any(m.startswith("group b inconsistent") for m in misses)
+
+
+def test_a_vague_timely_is_no_number_of_days(assistant):
+    # a sentence that only says 及时 (timely) does not answer "how many days"
+    for question in ("北京女职工的产假是多少天", "北京父母每年各有几天育儿假"):
+        a = assistant.ask(question)
+        assert a.abstained and a.reason == "figure_not_stated", (question, a.answer)
