@@ -20,8 +20,9 @@ $(STAMP): pyproject.toml requirements.txt
 setup-browser: ## Debian's Chromium for the browser tests (Playwright drives it; never `playwright install`)
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-setup-servers: ## Debian's redis-server for the tests that share rate limits between replicas (started by the tests)
+setup-servers: ## Debian's redis-server and postgresql for the replica tests (the tests start them in temp folders)
 	command -v redis-server >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server)
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
 
 index: setup ## build or update the vector index (only changed clauses are embedded)
 	$(BIN)/familydesk index

@@ -28,7 +28,7 @@ from .privacy import redact
 from .text import clean_input
 from .query import Places, QueryReader, en_tokens
 
-from .querylog import QueryLog, database_path
+from .querylog import QueryLog, database_url
 from .retrieval import ClauseRetriever, HybridIndex
 from .settings import Settings, get_settings
 from .store import ClauseStore, make_client
@@ -92,7 +92,7 @@ class Assistant:
             snap.retriever = ClauseRetriever(index=snap.index, reader=snap.reader, k=LLM_K if snap.llm else SEARCH_K)
             snap.chain = build_chain(snap.reader, snap.retriever, snap.answerer, snap.llm, s.llm_rewrite)
             if self._snap is None or self.querylog is None:
-                self.querylog = QueryLog(database_path(s.database_url, s.data_dir), s.log_retention_days)
+                self.querylog = QueryLog(database_url(s.database_url, s.data_dir), s.log_retention_days)
             self.embedding_fingerprint = fingerprint
             self._snap = snap  # live from here on
             self.ready = True
@@ -233,9 +233,9 @@ class Assistant:
 
     @property
     def feedback(self) -> FeedbackStore:
-        """The votes store every channel shares (<data_dir>/feedback.sqlite3)."""
+        """The votes store every channel shares (<data_dir>/feedback.sqlite3, or FAMILYDESK_DATABASE_URL)."""
         if self._feedback is None:
-            self._feedback = FeedbackStore.in_data_dir(self.settings.data_dir)
+            self._feedback = FeedbackStore.for_settings(self.settings.database_url, self.settings.data_dir)
         return self._feedback
 
     def remember(self, question: str, answer: Answer) -> str:

@@ -66,8 +66,10 @@ class Settings(BaseSettings):
                                                  "(lexical side; the glossary stays the fallback).")
     admin_token: SecretStr | None = Field(None, description="Bearer token for /api/admin/* (reindex, report); unset = admin endpoints refuse (403).")
     api_keys: SecretStr | None = Field(None, description="Comma-separated bearer keys for the OpenAI-compatible /v1 endpoints; unset = open.")
-    database_url: str | None = Field(None, description="Query log database, `sqlite:////path/queries.sqlite3` (one file shared by replicas); "
-                                                       "default `<data_dir>/queries.sqlite3`.")
+    database_url: str | None = Field(None, description="Database of the query log and the votes: `sqlite:////path/queries.sqlite3` (one file "
+                                                       "shared by replicas on one host) or `postgresql+psycopg://user:password@host:5432/db` "
+                                                       "(replicas on many hosts); default `<data_dir>/queries.sqlite3` and "
+                                                       "`<data_dir>/feedback.sqlite3`. Tables are created or upgraded at start.")
     log_retention_days: int = Field(90, description="Query-log rows older than this many days are deleted (0 keeps them).")
     # -- further settings go above this line (then run `make docs`) --
 
