@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from . import metrics
 from .answer import ExtractiveAnswerer, Texts
 from .answer_llm import LLMAnswerer
 from .chain import build_chain
@@ -97,6 +98,7 @@ class Assistant:
             self._snap = snap  # live from here on
             self.ready = True
             self.load_seconds = time.perf_counter() - t
+            metrics.loaded(len(snap.corpus.documents), len(snap.corpus.clauses), self.load_seconds)
             log.info("knowledge base loaded: %d documents, %d clauses, %s, index %s in %.1fs",
                      len(snap.corpus.documents), len(snap.corpus.clauses), fingerprint, snap.sync_report,
                      self.load_seconds)
@@ -193,7 +195,9 @@ class Assistant:
         log.info("ask lang=%s region=%s abstained=%s reason=%s mode=%s fallback=%s q=%r", answer.language,
                  answer.region, answer.abstained, answer.reason, answer.mode, answer.fallback_reason,
                  redact(question)[:200])
-        self.querylog.record(question, answer, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        metrics.answered(answer.abstained, answer.reason, answer.mode, answer.fallback_reason, seconds)
+        self.querylog.record(question, answer, seconds)
 
     def calibrate(self) -> dict | None:
         """Score the calibration sets (FAMILYDESK_CALIBRATION_SETS) on the live index, write them to

@@ -24,6 +24,7 @@ from pydantic import ConfigDict
 
 from .corpus import Corpus
 from .lexical import BM25, Tokenizer
+from .metrics import RETRIEVAL_SECONDS
 from .models import Clause
 from .query import Query
 from .store import ClauseStore
@@ -206,7 +207,8 @@ class ClauseRetriever(BaseRetriever):
         """A question rewritten by a model (`read_as` set): its terms rank the clauses, but each clause's
         relevance — what abstention is decided on — stays that of the question as read (glossary only): a
         model's search terms can reorder the answer, never turn an off-topic question into one."""
-        hits = self.index.search(q, k=self.k)
+        with RETRIEVAL_SECONDS.time():
+            hits = self.index.search(q, k=self.k)
         if q.read_as is None:
             return hits
         relevance = {h.clause.id: h.relevance for h in self.index.search(q.read_as, k=READ_AS_K)}

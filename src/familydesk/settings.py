@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, description="Redis for the rate limits (e.g. `redis://127.0.0.1:6379/0`), so replicas share one budget; unset: in process.")
     trusted_proxies: str | None = Field(None, description="Comma-separated addresses or networks of reverse proxies (e.g. `10.0.0.0/8,127.0.0.1`): behind them the client is the first untrusted address of X-Forwarded-For.")
     log_level: str = Field("INFO", description="Python log level.")
+    log_format: str = Field("text", description="`text` lines, or `json`: one JSON object per line with the request id "
+                                                 "(X-Request-ID, echoed in the response).")
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Where runtime data lives (query log, feedback, bot state); git-ignored.")
     calibration_sets: str = Field("tests/data/dev_questions.jsonl,tests/data/offtopic_questions.jsonl",
                                   description="Question sets (comma-separated, relative to the project) scored after every "
@@ -78,6 +80,13 @@ class Settings(BaseSettings):
     def _known_embedding(cls, v: str) -> str:
         if v not in ("use", "sentence-transformers", "none"):
             raise ValueError("FAMILYDESK_EMBEDDING must be one of: use, sentence-transformers, none")
+        return v
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_log_format(cls, v: str) -> str:
+        if v not in ("text", "json"):
+            raise ValueError("FAMILYDESK_LOG_FORMAT must be text or json")
         return v
 
     @property
