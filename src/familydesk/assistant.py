@@ -83,7 +83,8 @@ class Assistant:
             if snap.embeddings is not None:
                 snap.store, snap.sync_report = self._open_store(fingerprint, progress, snap.corpus, snap.embeddings)
                 snap.embeddings.embed_query("warm up")  # load the model weights now, not on a user's question
-            snap.index = HybridIndex(snap.corpus, snap.reader.tokenizer, snap.store, snap.embeddings, s.dense_weight)
+            snap.index = HybridIndex(snap.corpus, snap.reader.tokenizer, snap.store, snap.embeddings, s.dense_weight,
+                                     lexical_cache=s.chroma_path / "lexical")
             snap.reader.known = frozenset(t for t in snap.index.bm25.idf if not t.startswith("§"))
             # English words the glossary lacks, read through CC-CEDICT into these words (built in the background)
             snap.reader.dictionary = Dictionary(snap.reader.known, en_tokens, snap.index.term_weight).warm()
@@ -99,9 +100,9 @@ class Assistant:
             self.ready = True
             self.load_seconds = time.perf_counter() - t
             metrics.loaded(len(snap.corpus.documents), len(snap.corpus.clauses), self.load_seconds)
-            log.info("knowledge base loaded: %d documents, %d clauses, %s, index %s in %.1fs",
+            log.info("knowledge base loaded: %d documents, %d clauses, %s, index %s, lexical index %s in %.1fs",
                      len(snap.corpus.documents), len(snap.corpus.clauses), fingerprint, snap.sync_report,
-                     self.load_seconds)
+                     "loaded" if snap.index.bm25_from_cache else "built", self.load_seconds)
             return self
 
     @property
