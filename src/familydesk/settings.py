@@ -24,7 +24,7 @@ class Settings(BaseSettings):
                             description="The knowledge base: manifest.json, sources/, glossaries, policy_terms.tsv, query_rules.json, place names.")
     prompts_dir: Path = Field(PROJECT_ROOT / "prompts",
                               description="Answer, framing and abstain texts (zh and en).")
-    chroma_dir: Path | None = Field(None, description="Embedded Chroma store; default `<index_dir>/.chroma` (git-ignored).")
+    chroma_dir: Path | None = Field(None, description="Embedded Chroma store, and the saved lexical index (`lexical/`); default `<index_dir>/.chroma` (git-ignored).")
     chroma_url: str | None = Field(None, description="Use a Chroma server (e.g. `http://127.0.0.1:8001`) instead of the embedded store.")
     collection: str = Field("familydesk", description="Chroma collection name prefix; the embedding fingerprint is appended.")
     embedding: str = Field("use", description="Embedding provider: `use` (USE multilingual v3, offline, cross-lingual), "
