@@ -3,9 +3,6 @@ temp folder by the `postgres_url` fixture): the same tests on both, two `familyd
 to one database under concurrent load included."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
@@ -19,7 +16,8 @@ from familydesk.feedback import FEEDBACK, FeedbackStore
 from familydesk.models import Answer
 from familydesk.querylog import QUERIES, QueryLog, database_url
 
-from .conftest import ROOT, free_port
+from .conftest import free_port
+from .test_scale import _serve, _wait_healthy
 
 pytestmark = pytest.mark.slow  # real servers and processes
 
@@ -108,33 +106,12 @@ def test_unsupported_database_urls_are_refused_clearly(tmp_path):
     assert database_url("postgresql://u@h/db", tmp_path) == "postgresql+psycopg://u@h/db"
 
 
-def _serve(port: int, url: str, folder) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "FAMILYDESK_EMBEDDING": "none", "FAMILYDESK_RATE_LIMIT": "0",
-           "FAMILYDESK_DATABASE_URL": url, "FAMILYDESK_DATA_DIR": str(folder / f"data-{port}"),
-           "FAMILYDESK_CHROMA_DIR": str(folder / "chroma"), "FAMILYDESK_LOG_LEVEL": "WARNING"}
-    return subprocess.Popen([sys.executable, "-m", "familydesk.cli", "serve", "--port", str(port)], env=env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-
-
-def _wait_healthy(base: str, proc: subprocess.Popen) -> None:
-    import time
-
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"a replica exited: {proc.stderr.read()[-2000:]}")
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("a replica did not become healthy")
-
-
 def test_two_replicas_lose_no_row_under_concurrent_load(db_url, tmp_path):
+    env = {"FAMILYDESK_EMBEDDING": "none", "FAMILYDESK_RATE_LIMIT": "0", "FAMILYDESK_DATABASE_URL": db_url,
+           "FAMILYDESK_CHROMA_DIR": str(tmp_path / "chroma"), "FAMILYDESK_LOG_LEVEL": "WARNING"}
     ports = [free_port(), free_port()]
-    replicas = [_serve(p, db_url, tmp_path) for p in ports]
+    replicas = [_serve(p, {**env, "FAMILYDESK_DATA_DIR": str(tmp_path / f"data-{p}")}, tmp_path / f"replica-{p}.log")
+                for p in ports]
     questions = ["包头三孩产假多少天", "北京的育儿补贴怎么领", "What is the maternity leave in Harbin?", "上海产假"] * 15
     try:
         bases = [f"http://127.0.0.1:{p}" for p in ports]
