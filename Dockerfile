@@ -1,9 +1,8 @@
-# familydesk API image: CPU-only, models inside PyPI packages (no download at run time).
+# familydesk API image: CPU-only, the default embedding's model inside a PyPI package (no download at run time).
+# Runtime dependencies only: no test tools (requirements-dev.txt) and no `st` extra (sentence-transformers, torch).
 FROM python:3.11-slim
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
 WORKDIR /app
-# CPU torch first so sentence-transformers does not pull a CUDA build
-RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY pyproject.toml README.md ./

@@ -1,16 +1,22 @@
 """How cost grows with the corpus: build time, index size and retrieval latency on synthetic
 corpora of N clauses, generated from the real ones.
 
-    .venv/bin/python bench/growth.py [--sizes 1000,10000,100000] [--seed 7]
+    .venv/bin/python bench/growth.py [--sizes 1000,10000,100000] [--seed 7] [--per-doc 50]
+                                     [--window-chars 200] [--embedding use|none]
 
 The synthetic corpus (seeded, reproducible): each synthetic clause takes a random official clause,
 keeps its sentences in a shuffled order, and swaps one sentence for a sentence of another random
 clause; documents hold 50 clauses each and are spread over the three cities, so city routing still
 filters a third of the corpus. To keep a 100k run under ten minutes on two cores, each synthetic
-clause is embedded as ONE window (its first 200 characters) instead of one window per sentence
-(the shipped corpus averages 5.3 windows per clause): dense build time below is per window.
+clause is embedded as ONE window (its first `--window-chars` characters) instead of one window per
+sentence (the shipped corpus averages 5.3 windows per clause): dense build time below is per window.
 Retrieval latency is the full `HybridIndex.search` (BM25 + Chroma query + fusion) for the dev
-questions, after one warm-up pass, with the query-vector cache cleared.
+questions, after one warm-up pass, with the query-vector cache cleared. `--embedding none` skips the
+dense side (lexical figures only, minutes instead of an hour at 100k).
+
+The lexical index is built once (tokenizing every clause, then saved to the cache folder) and then
+loaded again as a restart would: `lexical_build_s` against `lexical_load_s`, and `index_cold_s`, the
+whole index of a restart (the saved BM25 loaded, the Chroma store opened and its size checked).
 """
 from __future__ import annotations
 
@@ -26,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from chromadb.api.shared_system_client import SharedSystemClient  # noqa: E402
+
 import familydesk.store as store  # noqa: E402
 from familydesk import Settings  # noqa: E402
 from familydesk.clauses import ParsedDocument  # noqa: E402
@@ -39,12 +47,11 @@ from familydesk.text import split_sentences  # noqa: E402
 CITIES = ("北京", "包头", "赣州")
 
 
-def synthetic_corpus(n: int, seed: int) -> Corpus:
+def synthetic_corpus(n: int, seed: int, per_doc: int = 50) -> Corpus:
     real = load_corpus(ROOT / "index")
     pool = [c for c in real.official_clauses() if c.numeral]
     rng = random.Random(seed)
     documents, parsed = {}, {}
-    per_doc = 50
     for d in range((n + per_doc - 1) // per_doc):
         doc_id = f"synthetic-{d:05d}"
         city = CITIES[d % 3]
@@ -69,47 +76,74 @@ def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def measure(n: int, args, emb, fingerprint: str, reader: QueryReader, questions: list[str]) -> dict:
+    """One corpus size: build the dense and lexical indexes, then open them again as a restart would."""
+    corpus = synthetic_corpus(n, args.seed, args.per_doc)
+    tmp = Path(tempfile.mkdtemp())
+    city_of = {d.id: d.city for d in corpus.documents.values()}
+    splitter = lambda clause: [clause.text[:args.window_chars]]  # noqa: E731 - one window per clause
+    clause_store, dense_build = None, 0.0
+    if emb is not None:
+        t = time.perf_counter()
+        clause_store = store.ClauseStore(store.make_client(None, tmp / "chroma"), emb, fingerprint, splitter=splitter)
+        clause_store.sync(corpus.clauses, city_of, progress=True)
+        dense_build = time.perf_counter() - t
+    t = time.perf_counter()
+    HybridIndex(corpus, reader.tokenizer, clause_store, emb, Settings().dense_weight, lexical_cache=tmp / "lexical")
+    lexical_build = time.perf_counter() - t
+    t = time.perf_counter()
+    if emb is not None:  # a restart: a new client on the saved store
+        SharedSystemClient.clear_system_cache()
+        clause_store = store.ClauseStore(store.make_client(None, tmp / "chroma"), emb, fingerprint, splitter=splitter)
+        clause_store.count()
+    t_lexical = time.perf_counter()
+    index = HybridIndex(corpus, reader.tokenizer, clause_store, emb, Settings().dense_weight,
+                        lexical_cache=tmp / "lexical")
+    done = time.perf_counter()
+    assert index.bm25_from_cache, "the saved lexical index was not used"
+    queries = [reader.read(q) for q in questions]
+    for q in queries[:20]:
+        index.search(q)
+    if emb is not None:
+        emb._cache.clear()
+    lat = []
+    for q in queries:
+        t0 = time.perf_counter()
+        index.search(q)
+        lat.append(time.perf_counter() - t0)
+    return {"clauses": n, "dense_build_s": round(dense_build, 1), "lexical_build_s": round(lexical_build, 1),
+            "lexical_load_s": round(done - t_lexical, 2), "index_cold_s": round(done - t, 2),
+            "lexical_mb": round(dir_size(tmp / "lexical") / 1e6, 1),
+            "chroma_mb": round(dir_size(tmp / "chroma") / 1e6, 1) if emb is not None else None,
+            "search_p50_ms": round(statistics.median(lat) * 1000, 1),
+            "search_p95_ms": round(sorted(lat)[int(0.95 * (len(lat) - 1))] * 1000, 1)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="1000,10000,100000")
-    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--sizes", default="1000,10000,100000", help="corpus sizes in clauses, comma-separated")
+    ap.add_argument("--seed", type=int, default=7, help="seed of the synthetic corpus")
+    ap.add_argument("--per-doc", type=int, default=50, help="clauses per synthetic document")
+    ap.add_argument("--window-chars", type=int, default=200, help="characters of the one window embedded per clause")
+    ap.add_argument("--embedding", choices=("use", "none"), default="use", help="`none`: lexical figures only")
     args = ap.parse_args()
-    store.windows = lambda clause: [clause.text[:200]]  # one window per synthetic clause (see above)
-    emb, fingerprint = make_embeddings("use", threads=Settings().embedding_threads)
+    emb, fingerprint = (make_embeddings("use", threads=Settings().embedding_threads) if args.embedding == "use"
+                        else (None, "none"))
     reader = QueryReader(ROOT / "index")
     questions = [json.loads(line)["q"] for line in
                  (ROOT / "tests" / "data" / "dev_questions.jsonl").read_text(encoding="utf-8").splitlines()]
     rows = []
     for n in [int(s) for s in args.sizes.split(",")]:
-        corpus = synthetic_corpus(n, args.seed)
-        tmp = Path(tempfile.mkdtemp())
-        client = store.make_client(None, tmp)
-        t = time.perf_counter()
-        clause_store = store.ClauseStore(client, emb, fingerprint)
-        clause_store.sync(corpus.clauses, {d.id: d.city for d in corpus.documents.values()}, progress=True)
-        dense_build = time.perf_counter() - t
-        t = time.perf_counter()
-        index = HybridIndex(corpus, reader.tokenizer, clause_store, emb, Settings().dense_weight)
-        lexical_build = time.perf_counter() - t
-        queries = [reader.read(q) for q in questions]
-        for q in queries[:20]:
-            index.search(q)
-        emb._cache.clear()
-        lat = []
-        for q in queries:
-            t = time.perf_counter()
-            index.search(q)
-            lat.append(time.perf_counter() - t)
-        row = {"clauses": n, "dense_build_s": round(dense_build, 1), "lexical_build_s": round(lexical_build, 1),
-               "chroma_mb": round(dir_size(tmp) / 1e6, 1), "search_p50_ms": round(statistics.median(lat) * 1000, 1),
-               "search_p95_ms": round(sorted(lat)[int(0.95 * (len(lat) - 1))] * 1000, 1)}
+        row = measure(n, args, emb, fingerprint, reader, questions)
         print(json.dumps(row), flush=True)
         rows.append(row)
-    print("\n| clauses | dense index build s | BM25 build s | Chroma on disk MB | search p50 ms | search p95 ms |")
-    print("|---|---|---|---|---|---|")
+    print("\n| clauses | dense build s | BM25 build s | BM25 load s | index cold start s | BM25 on disk MB "
+          "| Chroma on disk MB | search p50 ms | search p95 ms |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['clauses']:,} | {r['dense_build_s']} | {r['lexical_build_s']} | {r['chroma_mb']} | "
-              f"{r['search_p50_ms']} | {r['search_p95_ms']} |")
+        print(f"| {r['clauses']:,} | {r['dense_build_s']} | {r['lexical_build_s']} | {r['lexical_load_s']} | "
+              f"{r['index_cold_s']} | {r['lexical_mb']} | {r['chroma_mb']} | {r['search_p50_ms']} | "
+              f"{r['search_p95_ms']} |")
 
 
 if __name__ == "__main__":

@@ -102,9 +102,67 @@ def familydesk_cli(*args: str, env: dict | None = None, timeout: int = 120) -> s
                           stdin=subprocess.DEVNULL)
 
 
+def _postgres_bin() -> Path | None:
+    """Debian's PostgreSQL server binaries (package `postgresql`), the newest version installed."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    return found[-1].parent if found else None
+
+
+def _as_server_user(args: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: as root, run it as the `postgres` user Debian's package
+    creates (else `nobody`)."""
+    if os.geteuid() != 0:
+        return args
+    import pwd
+
+    try:
+        pwd.getpwnam("postgres")
+        user = "postgres"
+    except KeyError:
+        user = "nobody"
+    return ["runuser", "-u", user, "--", *args]
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A real PostgreSQL server from Debian's package, in a temp folder, on a free loopback port; the
+    tests get a `postgresql+psycopg://` URL. Missing binaries skip the tests, except under CI."""
+    bin_dir = _postgres_bin()
+    if bin_dir is None:
+        message = "PostgreSQL is missing: `make setup-servers` installs Debian's postgresql"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="familydesk-pg-"))  # under /tmp: the server user can reach it
+    data, port = folder / "data", free_port()
+    if os.geteuid() == 0:
+        import pwd
+
+        entry = pwd.getpwnam(_as_server_user(["x"])[2])
+        os.chown(folder, entry.pw_uid, entry.pw_gid)
+
+    def run(*args: str) -> None:
+        r = subprocess.run(_as_server_user([str(bin_dir / args[0]), *args[1:]]), capture_output=True, text=True,
+                           timeout=120, stdin=subprocess.DEVNULL)
+        if r.returncode:
+            raise RuntimeError(f"{args[0]} failed: {r.stderr or r.stdout}")
+
+    run("initdb", "-D", str(data), "-U", "familydesk", "--auth=trust", "--encoding=UTF8", "--no-sync")
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100"
+    run("pg_ctl", "-D", str(data), "-o", options, "-l", str(folder / "server.log"), "-w", "-t", "60", "start")
+    try:
+        yield f"postgresql+psycopg://familydesk@127.0.0.1:{port}/postgres"
+    finally:
+        run("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 # Fixtures that load a model or start a server: a test using one is `slow`; `make test-fast` skips them.
 SLOW_FIXTURES = {"assistant", "live", "bot", "browser", "open_page", "web", "v1", "mcp_http", "redis_url", "llm",
-                 "llm_rewrite", "fake", "index_copy", "settings"}
+                 "llm_rewrite", "fake", "index_copy", "settings",
+                 "postgres_url"}
 
 
 def pytest_collection_modifyitems(config, items):

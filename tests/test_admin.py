@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
 
 from familydesk import Assistant, Settings
 from familydesk.app import create_app
-from familydesk.querylog import QueryLog, database_path
 
 from .conftest import LiveServer, familydesk_cli, free_port
 
@@ -82,22 +80,6 @@ def test_personal_data_never_stored_or_logged(admin_server, caplog):
     logged = sqlite3.connect(admin_server.data_dir / "queries.sqlite3").execute(
         "SELECT question FROM queries ORDER BY id DESC LIMIT 1").fetchone()[0]
     assert "[身份证号]" in logged and "[手机号]" in logged and "包头三孩产假多少天" in logged
-
-
-def test_retention_deletes_old_rows(tmp_path):
-    log = QueryLog(database_path(None, tmp_path), retention_days=30)
-    from familydesk.models import Answer
-
-    log.record("北京产假", Answer("x", True, "北京", [], "zh", "figure_not_stated"), 0.01)
-    con = sqlite3.connect(tmp_path / "queries.sqlite3")
-    old = (datetime.now(timezone.utc) - timedelta(days=31)).isoformat(timespec="seconds")
-    with con:
-        con.execute("UPDATE queries SET created = ?", (old,))
-    log.record("北京产假", Answer("x", True, "北京", [], "zh", "figure_not_stated"), 0.01)
-    assert log.purge() == 1
-    assert con.execute("SELECT COUNT(*) FROM queries").fetchone()[0] == 1
-    with pytest.raises(Exception, match="sqlite"):
-        database_path("postgresql://db/familydesk", tmp_path)
 
 
 def test_report_command(tmp_path):

@@ -74,3 +74,16 @@ def test_sources_are_the_corpus_unchanged():
 def test_every_module_has_a_docstring():
     for path in SRC.glob("*.py"):
         assert ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))), path.name
+
+
+def test_every_metric_documented_in_operations():
+    from prometheus_client import REGISTRY
+
+    import familydesk.metrics  # noqa: F401 - registers them
+
+    operations = (PROJECT_ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    ours = {m.name for m in REGISTRY.collect() if m.name.startswith("familydesk_")}
+    assert len(ours) >= 10
+    for name in ours:
+        suffix = "_total" if f"{name}_total" in operations else ""
+        assert f"`{name}{suffix}`" in operations, name

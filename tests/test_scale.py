@@ -94,6 +94,12 @@ def test_compose_file_describes_the_deployment():
         assert "FAMILYDESK_CHROMA_URL=http://chroma:8000" in services[name]["environment"], name
     assert services["api"]["depends_on"]["index"]["condition"] == "service_completed_successfully"
     assert "llm" in services and services["llm"]["profiles"] == ["llm"]
+    # the multi-replica profile: one PostgreSQL for the query log and votes, one Redis for the rate limits
+    assert all(services[n]["profiles"] == ["replicas"] for n in ("postgres", "redis", "replica"))
+    env = services["replica"]["environment"]
+    assert any(e.startswith("FAMILYDESK_DATABASE_URL=postgresql+psycopg://") and "@postgres:5432/" in e for e in env)
+    assert "FAMILYDESK_REDIS_URL=redis://redis:6379/0" in env
+    assert {"postgres", "redis", "index"} <= set(services["replica"]["depends_on"])
     dockerfile = (PROJECT_ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert "python:3.11-slim" in dockerfile and "USER familydesk" in dockerfile and "HEALTHCHECK" in dockerfile
     # the data folder compose mounts exists and belongs to the user the service runs as (no engine here to build it)

@@ -5,22 +5,28 @@ imports another.
 from __future__ import annotations
 
 import logging
+import re
+import time
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Mount
 
 from .api import (MAX_BODY, MAX_CONVERSATION_BODY, MAX_UPLOAD, SEARCH_BUDGET, AdminRefused, RateLimiter, admin,
                   router)
+from . import metrics
 from .assistant import Assistant
 from .errors import FamilydeskError
+from .logs import REQUEST_ID, request_id
 from .ratelimit import client_address
 from .mcp_server import build as build_mcp  # the knowledge base as MCP tools (stdio via the CLI, HTTP at /mcp/)
 from .settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+access = logging.getLogger("familydesk.access")  # one line per request: method, route template, status, time
 
 
 def _warm_up(assistant: Assistant) -> None:
@@ -30,6 +36,29 @@ def _warm_up(assistant: Assistant) -> None:
         assistant.search("产假 maternity leave", None, 1)
     except Exception as e:  # a failed warm-up must not stop start-up; /healthz reports the real state
         log.warning("warm-up search failed: %s: %s", type(e).__name__, e)
+
+
+class _RouteTemplates:
+    """Maps a request path to the route it matches, as declared (`/api/clauses/{clause_id}`), never the raw
+    path, so the metric's labels stay few whatever clients send; paths no route declares are `other`."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app, self._patterns = app, None
+
+    def __call__(self, path: str) -> str:
+        if self._patterns is None:  # the routes are complete once the app serves
+            self._patterns = self._compile()
+        return next((template for regex, template in self._patterns if regex.fullmatch(path)), "other")
+
+    def _compile(self) -> list:
+        declared = set(self.app.openapi()["paths"])
+        mounts = set()
+        for route in self.app.router.routes:
+            path = getattr(route, "path", None)
+            if path is not None:
+                (mounts if isinstance(route, Mount) else declared).add(path)
+        out = [(re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(p))), p) for p in sorted(declared)]
+        return out + [(re.compile(re.escape(m) + "(/.*)?"), m) for m in sorted(mounts)]
 
 
 def create_app(assistant: Assistant | None = None, settings: Settings | None = None) -> FastAPI:
@@ -45,6 +74,7 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     _add_channels(app, assistant, settings, mcp)
     _add_health(app, assistant)
     _add_limits(app, settings)
+    _add_observability(app)  # after the limits: its middleware runs first and sees the 413s and 429s
     _add_error_handlers(app)
     return app
 
@@ -112,6 +142,35 @@ def _add_limits(app: FastAPI, settings: Settings) -> None:
                 return JSONResponse({"detail": f"too many requests: the limit is {settings.rate_limit} per minute"},
                                     status_code=429, headers={"Retry-After": str(wait)})
         return await call_next(request)
+
+
+def _add_observability(app: FastAPI) -> None:
+    """/metrics, and (outermost) a request id and a count of every request by route template."""
+
+    @app.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+    def prometheus() -> Response:
+        """Requests, answers, latencies, index size, reloads and rate limits in Prometheus' text format."""
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
+
+    templates = _RouteTemplates(app)
+
+    @app.middleware("http")
+    async def observe(request: Request, call_next):
+        """Outermost: a request id for the log and the response, the request counted by route template."""
+        token = REQUEST_ID.set(request_id(request.headers.get("x-request-id")))
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            rid = REQUEST_ID.get()
+            REQUEST_ID.reset(token)
+        route = templates(request.url.path)
+        metrics.REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+        access.info("request method=%s route=%s status=%d ms=%.1f", request.method, route, response.status_code,
+                    (time.perf_counter() - started) * 1000, extra={"request_id": rid})
+        response.headers["X-Request-ID"] = rid
+        return response
 
 
 def _add_error_handlers(app: FastAPI) -> None:

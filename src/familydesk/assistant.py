@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from . import metrics
 from .answer import ExtractiveAnswerer, Texts
 from .answer_llm import LLMAnswerer
 from .chain import build_chain
@@ -28,7 +29,7 @@ from .privacy import redact
 from .text import clean_input
 from .query import Places, QueryReader, en_tokens
 
-from .querylog import QueryLog, database_path
+from .querylog import QueryLog, database_url
 from .retrieval import ClauseRetriever, HybridIndex
 from .settings import Settings, get_settings
 from .store import ClauseStore, make_client
@@ -82,7 +83,8 @@ class Assistant:
             if snap.embeddings is not None:
                 snap.store, snap.sync_report = self._open_store(fingerprint, progress, snap.corpus, snap.embeddings)
                 snap.embeddings.embed_query("warm up")  # load the model weights now, not on a user's question
-            snap.index = HybridIndex(snap.corpus, snap.reader.tokenizer, snap.store, snap.embeddings, s.dense_weight)
+            snap.index = HybridIndex(snap.corpus, snap.reader.tokenizer, snap.store, snap.embeddings, s.dense_weight,
+                                     lexical_cache=s.chroma_path / "lexical")
             snap.reader.known = frozenset(t for t in snap.index.bm25.idf if not t.startswith("§"))
             # English words the glossary lacks, read through CC-CEDICT into these words (built in the background)
             snap.reader.dictionary = Dictionary(snap.reader.known, en_tokens, snap.index.term_weight).warm()
@@ -92,14 +94,15 @@ class Assistant:
             snap.retriever = ClauseRetriever(index=snap.index, reader=snap.reader, k=LLM_K if snap.llm else SEARCH_K)
             snap.chain = build_chain(snap.reader, snap.retriever, snap.answerer, snap.llm, s.llm_rewrite)
             if self._snap is None or self.querylog is None:
-                self.querylog = QueryLog(database_path(s.database_url, s.data_dir), s.log_retention_days)
+                self.querylog = QueryLog(database_url(s.database_url, s.data_dir), s.log_retention_days)
             self.embedding_fingerprint = fingerprint
             self._snap = snap  # live from here on
             self.ready = True
             self.load_seconds = time.perf_counter() - t
-            log.info("knowledge base loaded: %d documents, %d clauses, %s, index %s in %.1fs",
+            metrics.loaded(len(snap.corpus.documents), len(snap.corpus.clauses), self.load_seconds)
+            log.info("knowledge base loaded: %d documents, %d clauses, %s, index %s, lexical index %s in %.1fs",
                      len(snap.corpus.documents), len(snap.corpus.clauses), fingerprint, snap.sync_report,
-                     self.load_seconds)
+                     "loaded" if snap.index.bm25_from_cache else "built", self.load_seconds)
             return self
 
     @property
@@ -193,7 +196,9 @@ class Assistant:
         log.info("ask lang=%s region=%s abstained=%s reason=%s mode=%s fallback=%s q=%r", answer.language,
                  answer.region, answer.abstained, answer.reason, answer.mode, answer.fallback_reason,
                  redact(question)[:200])
-        self.querylog.record(question, answer, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        metrics.answered(answer.abstained, answer.reason, answer.mode, answer.fallback_reason, seconds)
+        self.querylog.record(question, answer, seconds)
 
     def calibrate(self) -> dict | None:
         """Score the calibration sets (FAMILYDESK_CALIBRATION_SETS) on the live index, write them to
@@ -233,9 +238,9 @@ class Assistant:
 
     @property
     def feedback(self) -> FeedbackStore:
-        """The votes store every channel shares (<data_dir>/feedback.sqlite3)."""
+        """The votes store every channel shares (<data_dir>/feedback.sqlite3, or FAMILYDESK_DATABASE_URL)."""
         if self._feedback is None:
-            self._feedback = FeedbackStore.in_data_dir(self.settings.data_dir)
+            self._feedback = FeedbackStore.for_settings(self.settings.database_url, self.settings.data_dir)
         return self._feedback
 
     def remember(self, question: str, answer: Answer) -> str:

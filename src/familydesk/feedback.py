@@ -1,4 +1,4 @@
-"""👍 / 👎 on answers, kept in SQLite under the data folder — and no personal data.
+"""👍 / 👎 on answers, kept in the database (database.py) — and no personal data.
 
 A vote is stored against an answer id (a hash), never against the question: the id is derived from
 the question after `privacy.redact`, the city and the answer text, so the same answer to the same
@@ -9,31 +9,34 @@ helped or did not, and only that goes to disk.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import threading
 from collections import OrderedDict
 from datetime import datetime, timezone
 from pathlib import Path
 
+from sqlalchemy import CheckConstraint, Column, Integer, MetaData, String, Table, Text, func, insert, select
+
+from .database import engine_for, ensure_schema, resolve_url
 from .models import Answer
 from .privacy import redact
 
 VOTES = ("up", "down")
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    created TEXT NOT NULL,          -- UTC, ISO 8601, seconds
-    answer_id TEXT NOT NULL,        -- hash of (redacted question, city, answer text)
-    vote TEXT NOT NULL CHECK (vote IN ('up', 'down')),
-    question_hash TEXT,             -- sha256 of the redacted question, when the answer is known
-    region TEXT,
-    language TEXT,
-    abstained INTEGER,
-    reason TEXT,
-    mode TEXT,
-    citations TEXT                  -- cited clause ids, best first, comma-separated
+METADATA = MetaData()
+FEEDBACK = Table(
+    "feedback", METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created", String(32), nullable=False),  # UTC, ISO 8601, seconds
+    Column("answer_id", String(64), nullable=False),  # hash of (redacted question, city, answer text)
+    Column("vote", String(8), CheckConstraint("vote IN ('up', 'down')"), nullable=False),
+    Column("question_hash", String(64)),  # sha256 of the redacted question, when the answer is known
+    Column("region", Text),
+    Column("language", String(8)),
+    Column("abstained", Integer),
+    Column("reason", Text),
+    Column("mode", String(32)),
+    Column("citations", Text),  # cited clause ids, best first, comma-separated
+    sqlite_autoincrement=True,
 )
-"""
 
 
 def question_hash(question: str) -> str:
@@ -48,18 +51,20 @@ def answer_id(question: str, answer: Answer) -> str:
 
 
 class FeedbackStore:
-    """Appends votes to `<data_dir>/feedback.sqlite3` (created on the first vote)."""
+    """Appends votes to the database: `<data_dir>/feedback.sqlite3` by default, or the query log's
+    database when FAMILYDESK_DATABASE_URL is set (the table is created on first use)."""
 
-    def __init__(self, path: Path, remember: int = 2000) -> None:
-        self.path = Path(path)
+    def __init__(self, url: str, remember: int = 2000) -> None:
+        self.url = url
         self._lock = threading.Lock()
         self._known: OrderedDict[str, dict] = OrderedDict()
         self._remember = remember
+        self._engine = None
 
     @classmethod
-    def in_data_dir(cls, data_dir: Path) -> "FeedbackStore":
-        """The store every channel and the report share: `<data_dir>/feedback.sqlite3`."""
-        return cls(Path(data_dir) / "feedback.sqlite3")
+    def for_settings(cls, database_url: str | None, data_dir: Path) -> "FeedbackStore":
+        """The store every channel and the report share."""
+        return cls(resolve_url(database_url, data_dir, "feedback.sqlite3"))
 
     def remember(self, question: str, answer: Answer) -> str:
         """Note what an answer was (no question text) and return its id for the page."""
@@ -74,11 +79,13 @@ class FeedbackStore:
                 self._known.popitem(last=False)
         return aid
 
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=10)
-        con.execute(_SCHEMA)
-        return con
+    @property
+    def engine(self):
+        if self._engine is None:
+            engine = engine_for(self.url)
+            ensure_schema(engine, METADATA)
+            self._engine = engine
+        return self._engine
 
     def add(self, answer_id: str, vote: str) -> dict:
         """Store one vote; returns what was stored (`known` says whether the answer was seen)."""
@@ -89,20 +96,12 @@ class FeedbackStore:
         row = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "answer_id": answer_id,
                "vote": vote, **{k: meta.get(k) for k in ("question_hash", "region", "language", "abstained",
                                                           "reason", "mode", "citations")}}
-        with self._lock, self._connect() as con:
-            con.execute(f"INSERT INTO feedback ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                        tuple(row.values()))
-        con.close()
+        with self.engine.begin() as con:
+            con.execute(insert(FEEDBACK), row)
         return {**row, "known": bool(meta)}
 
     def counts(self) -> dict[str, int]:
         """Votes so far, by kind (0 when nothing has been stored yet)."""
-        if not self.path.exists():
-            return {v: 0 for v in VOTES}
-        with self._lock:
-            con = self._connect()
-            try:
-                found = dict(con.execute("SELECT vote, COUNT(*) FROM feedback GROUP BY vote").fetchall())
-            finally:
-                con.close()
+        with self.engine.connect() as con:
+            found = dict(con.execute(select(FEEDBACK.c.vote, func.count()).group_by(FEEDBACK.c.vote)).all())
         return {v: found.get(v, 0) for v in VOTES}

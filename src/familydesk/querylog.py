@@ -3,116 +3,126 @@
 Maintainers read it through `familydesk report` / `GET /api/admin/report` to see what the knowledge
 base lacks. Questions pass through `privacy.redact` before they are stored; rows older than the
 retention period are deleted. SQLite under FAMILYDESK_DATA_DIR by default; FAMILYDESK_DATABASE_URL
-(`sqlite:////path/to/file.sqlite3`) points several replicas at one shared file.
+points several replicas at one shared SQLite file or at PostgreSQL (database.py).
 """
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from .errors import BadRequest
+from sqlalchemy import (Column, Float, Index, Integer, MetaData, String, Table, Text, delete, desc, func, insert,
+                        select)
+from sqlalchemy.exc import SQLAlchemyError
+
+from .database import engine_for, ensure_schema, resolve_url
 from .models import Answer
 from .privacy import redact
 
 log = logging.getLogger(__name__)
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS queries (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    created TEXT NOT NULL,           -- UTC, ISO 8601
-    question TEXT NOT NULL,          -- redacted: no ID, phone, card numbers or e-mail addresses
-    region TEXT,
-    language TEXT,
-    abstained INTEGER NOT NULL,
-    reason TEXT,
-    clause TEXT,                     -- the first cited clause id
-    mode TEXT,
-    latency_ms REAL
-);
-CREATE INDEX IF NOT EXISTS queries_created ON queries (created);
-"""
+METADATA = MetaData()
+QUERIES = Table(
+    "queries", METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created", String(32), nullable=False),  # UTC, ISO 8601 (sorts as text)
+    Column("question", Text, nullable=False),  # redacted: no ID, phone, card numbers or e-mail addresses
+    Column("region", Text),
+    Column("language", String(8)),
+    Column("abstained", Integer, nullable=False),
+    Column("reason", Text),
+    Column("clause", Text),  # the first cited clause id
+    Column("mode", String(32)),
+    Column("latency_ms", Float),
+    Index("queries_created", "created"),
+    sqlite_autoincrement=True,
+)
 PURGE_EVERY = 500  # rows written between retention sweeps
 
 
-def database_path(url: str | None, data_dir: Path) -> Path:
-    """`sqlite:////abs/path`, `sqlite:///rel/path` or unset (→ <data_dir>/queries.sqlite3)."""
-    if not url:
-        return Path(data_dir) / "queries.sqlite3"
-    if not url.startswith("sqlite:///"):
-        raise BadRequest(f"FAMILYDESK_DATABASE_URL={url!r}: only sqlite:/// URLs are supported")
-    return Path(url[len("sqlite:///"):])
+def database_url(url: str | None, data_dir: Path) -> str:
+    """FAMILYDESK_DATABASE_URL, or `<data_dir>/queries.sqlite3`; an unsupported scheme is refused."""
+    return resolve_url(url, data_dir, "queries.sqlite3")
 
 
 class QueryLog:
     """Append-only log with a retention sweep; every write is one short transaction."""
 
-    def __init__(self, path: Path, retention_days: int = 90) -> None:
-        self.path, self.retention_days = Path(path), retention_days
+    def __init__(self, url: str, retention_days: int = 90) -> None:
+        self.url, self.retention_days = url, retention_days
+        self.engine = engine_for(url)
         self._lock = threading.Lock()
         self._writes = 0
-        self._con: sqlite3.Connection | None = None
+        self._schema_ready = False
+        self._schema()
 
-    def _connect(self) -> sqlite3.Connection:
-        """One connection, opened on first use and shared under the lock (WAL: readers never wait)."""
-        if self._con is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            con = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA synchronous=NORMAL")
-            con.executescript(_SCHEMA)
-            self._con = con
-        return self._con
+    def _schema(self) -> bool:
+        """Create or upgrade the table once; a database that is down now is retried on the next write."""
+        if not self._schema_ready:
+            try:
+                ensure_schema(self.engine, METADATA)
+                self._schema_ready = True
+            except SQLAlchemyError as e:
+                log.warning("query log: cannot prepare the database (%s); retrying on the next question",
+                            type(e).__name__)
+        return self._schema_ready
 
     def record(self, question: str, answer: Answer, latency_s: float) -> None:
         """Log one answered (or abstained) question; a storage failure never fails the answer."""
-        row = (datetime.now(timezone.utc).isoformat(timespec="seconds"), redact(question)[:1000], answer.region,
-               answer.language, int(answer.abstained), answer.reason,
-               answer.citations[0].id if answer.citations else None, answer.mode, round(latency_s * 1000, 1))
+        row = {"created": _now(), "question": redact(question)[:1000], "region": answer.region,
+               "language": answer.language, "abstained": int(answer.abstained), "reason": answer.reason,
+               "clause": answer.citations[0].id if answer.citations else None, "mode": answer.mode,
+               "latency_ms": round(latency_s * 1000, 1)}
         try:
+            if not self._schema():
+                return
             with self._lock:
-                con = self._connect()
-                with con:
-                    con.execute("INSERT INTO queries (created, question, region, language, abstained, reason, "
-                                "clause, mode, latency_ms) VALUES (?,?,?,?,?,?,?,?,?)", row)
-                    self._writes += 1
-                    if self._writes % PURGE_EVERY == 1:
-                        self._purge(con)
-        except sqlite3.Error as e:
+                self._writes += 1
+                sweep = self._writes % PURGE_EVERY == 1
+            with self.engine.begin() as con:
+                con.execute(insert(QUERIES), row)
+                if sweep:
+                    self._purge(con)
+        except SQLAlchemyError as e:
             log.warning("query log write failed: %s", type(e).__name__)
 
-    def _purge(self, con: sqlite3.Connection) -> int:
+    def _purge(self, con) -> int:
         if self.retention_days <= 0:
             return 0
-        cutoff = (datetime.now(timezone.utc) - timedelta(days=self.retention_days)).isoformat(timespec="seconds")
-        return con.execute("DELETE FROM queries WHERE created < ?", (cutoff,)).rowcount
+        cutoff = _now(datetime.now(timezone.utc) - timedelta(days=self.retention_days))
+        return con.execute(delete(QUERIES).where(QUERIES.c.created < cutoff)).rowcount
 
     def purge(self) -> int:
         """Delete rows older than the retention period; returns how many."""
-        with self._lock:
-            con = self._connect()
-            with con:
-                n = self._purge(con)
-        return n
+        with self.engine.begin() as con:
+            return self._purge(con)
+
+    def count(self) -> int:
+        """Rows in the log."""
+        with self.engine.connect() as con:
+            return con.execute(select(func.count()).select_from(QUERIES)).scalar_one()
 
     def report(self, limit: int = 20) -> dict:
         """The most frequent unanswered questions, and totals by outcome."""
-        t = time.perf_counter()
-        with self._lock:
-            con = self._connect()
+        t, q = time.perf_counter(), QUERIES.c
+        n, last, outcome = func.count().label("n"), func.max(q.created), func.coalesce(q.reason, "answered")
+        with self.engine.connect() as con:
             unanswered = con.execute(
-                "SELECT question, reason, region, COUNT(*) AS n, MAX(created) FROM queries WHERE abstained = 1 "
-                "GROUP BY question, reason ORDER BY n DESC, MAX(created) DESC LIMIT ?", (limit,)).fetchall()
-            totals = con.execute("SELECT COUNT(*), SUM(abstained), AVG(latency_ms) FROM queries").fetchone()
-            reasons = con.execute("SELECT COALESCE(reason, 'answered'), COUNT(*) FROM queries GROUP BY 1").fetchall()
+                select(q.question, q.reason, func.max(q.region), n, last).where(q.abstained == 1)
+                .group_by(q.question, q.reason).order_by(desc(n), desc(last)).limit(limit)).all()
+            totals = con.execute(select(func.count(), func.sum(q.abstained), func.avg(q.latency_ms))).one()
+            reasons = con.execute(select(outcome, func.count()).group_by(outcome)).all()
         return {
             "questions": totals[0] or 0, "abstained": int(totals[1] or 0),
-            "mean_latency_ms": round(totals[2] or 0.0, 1),
-            "by_outcome": dict(reasons),
-            "unanswered": [{"question": q, "reason": r, "region": reg, "count": n, "last": last}
-                           for q, r, reg, n, last in unanswered],
+            "mean_latency_ms": round(float(totals[2] or 0.0), 1),
+            "by_outcome": {r: c for r, c in reasons},
+            "unanswered": [{"question": qu, "reason": r, "region": reg, "count": c, "last": la}
+                           for qu, r, reg, c, la in unanswered],
             "report_ms": round((time.perf_counter() - t) * 1000, 1),
         }
+
+
+def _now(at: datetime | None = None) -> str:
+    return (at or datetime.now(timezone.utc)).isoformat(timespec="seconds")

@@ -14,6 +14,8 @@ from limits import RateLimitItemPerMinute
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from .metrics import RATE_LIMITED
+
 
 class SlidingWindow:
     """At most `per_minute` events per key in any 60 s; 0 turns it off. `storage_url`: memory:// (default)
@@ -31,6 +33,7 @@ class SlidingWindow:
             return None
         if self._limiter.hit(self._item, self.namespace, str(key)):
             return None
+        RATE_LIMITED.labels(self.namespace).inc()
         stats = self._limiter.get_window_stats(self._item, self.namespace, str(key))
         return max(1, math.ceil(stats.reset_time - time.time()))
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -23,7 +24,8 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from .corpus import Corpus
-from .lexical import BM25, Tokenizer
+from .lexical import Tokenizer, cached_bm25
+from .metrics import RETRIEVAL_SECONDS
 from .models import Clause
 from .query import Query
 from .store import ClauseStore
@@ -72,7 +74,8 @@ class HybridIndex:
     """Lexical index over every unit (official and repost) + the dense store."""
 
     def __init__(self, corpus: Corpus, tokenizer: Tokenizer, store: ClauseStore | None,
-                 embeddings: Embeddings | None, dense_weight: float) -> None:
+                 embeddings: Embeddings | None, dense_weight: float, lexical_cache: Path | None = None) -> None:
+        """`lexical_cache`: the folder the BM25 index is saved in and loaded from (None: built every time)."""
         self.corpus, self.tokenizer, self.store, self.embeddings = corpus, tokenizer, store, embeddings
         self.dense_weight = dense_weight if store is not None else 0.0
         self.units = corpus.clauses
@@ -80,7 +83,8 @@ class HybridIndex:
         # unit index → the official clause id it counts for
         self.target = [u.id if u.id in self.official else (u.maps_to or u.id) for u in self.units]
         self.city = {u.id: corpus.documents[u.doc_id].city for u in self.units}
-        self.bm25 = BM25([tokenizer(self._index_text(u)) for u in self.units])
+        self.bm25, self.bm25_from_cache = cached_bm25([self._index_text(u) for u in self.units], tokenizer,
+                                                      lexical_cache)
         word_idfs = sorted(v for t, v in self.bm25.idf.items() if not t.startswith("§"))
         self.typical_idf = word_idfs[len(word_idfs) // 2] if word_idfs else 1.0  # the median word
         self.weight = np.array([(1.0 if u.id in self.official else REPOST_DISCOUNT)
@@ -206,7 +210,8 @@ class ClauseRetriever(BaseRetriever):
         """A question rewritten by a model (`read_as` set): its terms rank the clauses, but each clause's
         relevance — what abstention is decided on — stays that of the question as read (glossary only): a
         model's search terms can reorder the answer, never turn an off-topic question into one."""
-        hits = self.index.search(q, k=self.k)
+        with RETRIEVAL_SECONDS.time():
+            hits = self.index.search(q, k=self.k)
         if q.read_as is None:
             return hits
         relevance = {h.clause.id: h.relevance for h in self.index.search(q.read_as, k=READ_AS_K)}

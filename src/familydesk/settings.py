@@ -24,7 +24,7 @@ class Settings(BaseSettings):
                             description="The knowledge base: manifest.json, sources/, glossaries, policy_terms.tsv, query_rules.json, place names.")
     prompts_dir: Path = Field(PROJECT_ROOT / "prompts",
                               description="Answer, framing and abstain texts (zh and en).")
-    chroma_dir: Path | None = Field(None, description="Embedded Chroma store; default `<index_dir>/.chroma` (git-ignored).")
+    chroma_dir: Path | None = Field(None, description="Embedded Chroma store, and the saved lexical index (`lexical/`); default `<index_dir>/.chroma` (git-ignored).")
     chroma_url: str | None = Field(None, description="Use a Chroma server (e.g. `http://127.0.0.1:8001`) instead of the embedded store.")
     collection: str = Field("familydesk", description="Chroma collection name prefix; the embedding fingerprint is appended.")
     embedding: str = Field("use", description="Embedding provider: `use` (USE multilingual v3, offline, cross-lingual), "
@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, description="Redis for the rate limits (e.g. `redis://127.0.0.1:6379/0`), so replicas share one budget; unset: in process.")
     trusted_proxies: str | None = Field(None, description="Comma-separated addresses or networks of reverse proxies (e.g. `10.0.0.0/8,127.0.0.1`): behind them the client is the first untrusted address of X-Forwarded-For.")
     log_level: str = Field("INFO", description="Python log level.")
+    log_format: str = Field("text", description="`text` lines, or `json`: one JSON object per line with the request id "
+                                                 "(X-Request-ID, echoed in the response).")
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Where runtime data lives (query log, feedback, bot state); git-ignored.")
     calibration_sets: str = Field("tests/data/dev_questions.jsonl,tests/data/offtopic_questions.jsonl",
                                   description="Question sets (comma-separated, relative to the project) scored after every "
@@ -66,8 +68,10 @@ class Settings(BaseSettings):
                                                  "(lexical side; the glossary stays the fallback).")
     admin_token: SecretStr | None = Field(None, description="Bearer token for /api/admin/* (reindex, report); unset = admin endpoints refuse (403).")
     api_keys: SecretStr | None = Field(None, description="Comma-separated bearer keys for the OpenAI-compatible /v1 endpoints; unset = open.")
-    database_url: str | None = Field(None, description="Query log database, `sqlite:////path/queries.sqlite3` (one file shared by replicas); "
-                                                       "default `<data_dir>/queries.sqlite3`.")
+    database_url: str | None = Field(None, description="Database of the query log and the votes: `sqlite:////path/queries.sqlite3` (one file "
+                                                       "shared by replicas on one host) or `postgresql+psycopg://user:password@host:5432/db` "
+                                                       "(replicas on many hosts); default `<data_dir>/queries.sqlite3` and "
+                                                       "`<data_dir>/feedback.sqlite3`. Tables are created or upgraded at start.")
     log_retention_days: int = Field(90, description="Query-log rows older than this many days are deleted (0 keeps them).")
     # -- further settings go above this line (then run `make docs`) --
 
@@ -76,6 +80,13 @@ class Settings(BaseSettings):
     def _known_embedding(cls, v: str) -> str:
         if v not in ("use", "sentence-transformers", "none"):
             raise ValueError("FAMILYDESK_EMBEDDING must be one of: use, sentence-transformers, none")
+        return v
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_log_format(cls, v: str) -> str:
+        if v not in ("text", "json"):
+            raise ValueError("FAMILYDESK_LOG_FORMAT must be text or json")
         return v
 
     @property
