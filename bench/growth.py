@@ -74,7 +74,6 @@ def main() -> None:
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
-    store.windows = lambda clause: [clause.text[:200]]  # one window per synthetic clause (see above)
     emb, fingerprint = make_embeddings("use", threads=Settings().embedding_threads)
     reader = QueryReader(ROOT / "index")
     questions = [json.loads(line)["q"] for line in
@@ -85,7 +84,8 @@ def main() -> None:
         tmp = Path(tempfile.mkdtemp())
         client = store.make_client(None, tmp)
         t = time.perf_counter()
-        clause_store = store.ClauseStore(client, emb, fingerprint)
+        clause_store = store.ClauseStore(client, emb, fingerprint,
+                                         windows=lambda clause: [clause.text[:200]])  # one window per clause (see above)
         clause_store.sync(corpus.clauses, {d.id: d.city for d in corpus.documents.values()}, progress=True)
         dense_build = time.perf_counter() - t
         t = time.perf_counter()

@@ -13,7 +13,7 @@ import os
 import re
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from urllib.parse import urlparse
 
@@ -68,8 +68,9 @@ class ClauseStore:
     collection (`<base>-lock`, created atomically by the server) so only one of them builds.
     """
 
-    def __init__(self, client, embeddings: Embeddings, fingerprint: str, prefix: str = "familydesk") -> None:
-        self.client, self.embeddings = client, embeddings
+    def __init__(self, client, embeddings: Embeddings, fingerprint: str, prefix: str = "familydesk",
+                 windows: Callable[[Clause], list[str]] = windows) -> None:
+        self.client, self.embeddings, self.split_windows = client, embeddings, windows
         self.base = re.sub(r"[^A-Za-z0-9._-]", "-", f"{prefix}-{fingerprint}")[:50]
         self.pointer_name, self.lock_name = f"{self.base}-active", f"{self.base}-lock"
         try:
@@ -157,13 +158,12 @@ class ClauseStore:
                       deleted=sum(1 for i in have if i not in wanted))
         return report
 
-    @staticmethod
-    def _windows(clauses: Iterable[Clause], city_of: dict[str, str]) -> dict[str, tuple[str, dict]]:
+    def _windows(self, clauses: Iterable[Clause], city_of: dict[str, str]) -> dict[str, tuple[str, dict]]:
         """Window id → (text, metadata) for every sentence window of the clauses; `sha` says what it was built from."""
         wanted: dict[str, tuple[str, dict]] = {}
         for c in clauses:
             city, target = city_of[c.doc_id], c.maps_to or c.id
-            for n, text in enumerate(windows(c)):
+            for n, text in enumerate(self.split_windows(c)):
                 wanted[f"{c.id}#{n}"] = (text, {"clause_id": c.id, "doc_id": c.doc_id, "city": city,
                                                 "maps_to": target, "sha": f"{c.sha256}:{city}:{target}"})
         return wanted
