@@ -2,6 +2,8 @@
 the Chroma server through the same code, and the sentence-transformers provider offline."""
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from familydesk import Overrides
 from familydesk import Assistant, Settings
 from familydesk.embeddings import make_embeddings
 from familydesk.errors import BadRequest, Unavailable
+from familydesk.settings import PROJECT_ROOT
 
 from .helpers import free_port
 
@@ -88,13 +91,20 @@ def test_unreachable_chroma_server_is_a_clear_error():
 
 @pytest.mark.model
 def test_sentence_transformers_provider_offline(tmp_path):
-    """The packaged all-MiniLM-L6-v2 loads from site-packages through langchain-huggingface."""
+    """The packaged all-MiniLM-L6-v2 loads from site-packages through langchain-huggingface (once), and indexes
+    a one-document knowledge base (what is tested is the provider, not its ranking of the whole corpus)."""
     emb, fingerprint = make_embeddings("sentence-transformers")
     assert fingerprint.startswith("st-")
     v = emb.embed_query("paternity leave")
     assert len(v) == 384
-    a = Assistant(Settings(embedding="sentence-transformers", chroma_dir=tmp_path / "c")).load()
-    assert a.store.name != "familydesk-use-multilingual-v3"  # one collection per embedding model
+    index = tmp_path / "index"
+    shutil.copytree(PROJECT_ROOT / "index", index, ignore=shutil.ignore_patterns(".chroma"))
+    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    manifest["documents"] = [d for d in manifest["documents"] if d["id"] == "baotou-2025-task-list"]
+    (index / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    a = Assistant(Settings(embedding="sentence-transformers", index_dir=index, chroma_dir=tmp_path / "c"),
+                  embeddings=emb, embedding_fingerprint=fingerprint).load()
+    assert fingerprint in a.store.name and a.store.count() > 0  # one collection per embedding model
     assert a.ask("包头三孩产假多少天").citations[0].clause == "（二）"
 
 
