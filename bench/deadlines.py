@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import tempfile
 import time
 from pathlib import Path
@@ -92,6 +93,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--browser", action="store_true", help="also time the chat page in Chromium")
     args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING)  # the fallbacks are expected: no log line per question
+    logging.getLogger("familydesk").setLevel(logging.WARNING)
     tmp = Path(tempfile.mkdtemp())
     settings = Settings(chroma_dir=tmp / "chroma", data_dir=tmp / "data", rate_limit=0)
     base = Assistant(settings).load()
