@@ -317,6 +317,7 @@ def _cli_env(**extra) -> dict:
     return {**env, **extra}
 
 
+@pytest.mark.slow  # real processes
 def test_cli_missing_settings_are_clear_errors(tmp_path):
     exe = Path(sys.executable).parent / "familydesk"
     r = subprocess.run([str(exe), "telegram"], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
