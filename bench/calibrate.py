@@ -16,7 +16,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-import familydesk.retrieval as retrieval  # noqa: E402
 from familydesk import Assistant, Settings  # noqa: E402
 from familydesk.evaluation import evaluate, load_questions  # noqa: E402
 
@@ -82,7 +81,7 @@ def main() -> None:
     print("|---|" + "---|" * len(thresholds))
     a_use.index.dense_weight = w
     for lam in (0.0, 0.25, 0.5, 0.75, 1.0):
-        retrieval.UNKNOWN_WORD_WEIGHT = lam
+        a_use.index.unknown_word_weight = lam
         cells = []
         for t in thresholds:
             a_use.answerer.min_relevance = t

@@ -12,23 +12,15 @@ import argparse
 import json
 import os
 import platform
-import socket
 import statistics
-import subprocess
-import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _common import ROOT, free_port, serve_process, stop, wait_until_up
+
 QUESTIONS = ROOT / "tests" / "data" / "dev_questions.jsonl"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def ask(url: str, q: str) -> float:
@@ -65,23 +57,14 @@ def main() -> None:
     args = ap.parse_args()
     questions = [json.loads(line)["q"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     port = free_port()
-    env = {**os.environ, "FAMILYDESK_RATE_LIMIT": "0"}
+    env = {"FAMILYDESK_RATE_LIMIT": "0"}
     if args.chroma_url:
         env["FAMILYDESK_CHROMA_URL"] = args.chroma_url
-    exe = Path(sys.executable).parent / "familydesk"
     t0 = time.perf_counter()
-    proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = serve_process(port, env)
     url = f"http://127.0.0.1:{port}"
     try:
-        while True:
-            try:
-                urllib.request.urlopen(url + "/healthz", timeout=1).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.perf_counter() - t0 > 120:
-                    raise SystemExit("server did not start")
-                time.sleep(0.05)
+        wait_until_up(url + "/healthz", proc=proc, timeout=120, interval=0.05, what="familydesk serve")
         cold = time.perf_counter() - t0
         for q in questions[:10]:  # warm the caches of the process, not of the questions
             ask(url, q + " ")
@@ -111,8 +94,7 @@ def main() -> None:
                                           "p50_ms": round(pct(lat, 0.5), 1), "p95_ms": round(pct(lat, 0.95), 1)})
         report["peak_rss_mb"] = round(rss_mb(proc.pid), 1)
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop(proc)
     print(json.dumps(report, ensure_ascii=False, indent=2))
     print("\n| concurrency | requests | errors | answers/s | p50 ms | p95 ms |\n|---|---|---|---|---|---|")
     for r in report["concurrency"]:

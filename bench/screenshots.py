@@ -11,20 +11,14 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
-import threading
-import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+from _common import ROOT, LiveServer
 
-from familydesk import Assistant, Settings  # noqa: E402
-from familydesk.app import create_app  # noqa: E402
+from familydesk import Assistant, Settings
+from familydesk.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -33,30 +27,10 @@ DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve(tmp: Path) -> tuple[str, object]:
-    import uvicorn
-
+def serve(tmp: Path) -> LiveServer:
+    """The app on a loopback port; the index is built at start-up (minutes on two cores)."""
     settings = Settings(chroma_dir=tmp / "chroma", data_dir=tmp / "data", rate_limit=0)
-    app = create_app(Assistant(settings), settings)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
-                if r.status == 200:
-                    return url, server
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("the server did not become healthy")
+    return LiveServer(create_app(Assistant(settings), settings), timeout=300)
 
 
 def settle(page) -> None:
@@ -88,8 +62,8 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     args.out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        url, server = serve(Path(tmp))
+    with tempfile.TemporaryDirectory() as tmp, serve(Path(tmp)) as server:
+        url = server.url
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
 
@@ -129,7 +103,6 @@ def main() -> None:
             settle(page)
             page.screenshot(path=args.out / "screenshot-phone.png")
             browser.close()
-        server.should_exit = True
     for name in ("chat", "staff", "compare", "phone"):
         print(args.out / f"screenshot-{name}.png")
 

@@ -1,17 +1,21 @@
-"""Shared fixtures: real parts (USE embeddings, embedded Chroma, uvicorn over HTTP) built once per
-session in temporary folders, so tests never touch the developer's index/.chroma or data."""
+"""Shared fixtures, built once per session in temporary folders, so tests never touch the developer's
+index/.chroma or data.
+
+- `assistant` and `live`: the real thing (USE embeddings, embedded Chroma, uvicorn over HTTP), for the tests
+  of retrieval and answer quality and one real-socket test per channel (marked `model`).
+- `hashed` and `make_client`: the same knowledge base indexed with the `hash` embedder (no model) and the
+  app driven in process (no socket), for the tests of plumbing: contracts, errors, limits, admin, stores.
+- Every test runs with FAMILYDESK_EMBEDDING=hash, so an `Assistant(Settings())` a test builds, and every
+  `familydesk` process it starts, embeds without a model unless the test asks for one.
+"""
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,24 +24,21 @@ sys.path.insert(0, str(ROOT / "src"))
 from familydesk import Assistant, Settings  # noqa: E402
 from familydesk.settings import PROJECT_ROOT  # noqa: E402
 
+from .helpers import LiveServer, free_port, start_chroma, stop  # noqa: E402
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path):
-    """No test reads the developer's FAMILYDESK_* environment or writes outside tmp."""
+    """No test reads the developer's FAMILYDESK_* environment or writes outside tmp; no model unless asked."""
     for key in list(os.environ):
         if key.startswith("FAMILYDESK_"):
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("FAMILYDESK_CHROMA_DIR", str(tmp_path / "chroma"))
     monkeypatch.setenv("FAMILYDESK_DATA_DIR", str(tmp_path / "data"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    monkeypatch.setenv("FAMILYDESK_EMBEDDING", "hash")
 
 
 @pytest.fixture(scope="session")
@@ -50,8 +51,9 @@ def index_copy(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory) -> Settings:
-    return Settings(chroma_dir=tmp_path_factory.mktemp("chroma"), data_dir=tmp_path_factory.mktemp("data"),
-                    rate_limit=0)
+    """The real model's settings (session fixtures are built before the per-test environment: all explicit)."""
+    return Settings(embedding="use", chroma_dir=tmp_path_factory.mktemp("chroma"),
+                    data_dir=tmp_path_factory.mktemp("data"), rate_limit=0)
 
 
 @pytest.fixture(scope="session")
@@ -60,29 +62,42 @@ def assistant(settings) -> Assistant:
     return Assistant(settings).load()
 
 
-class LiveServer:
-    def __init__(self, app, port: int) -> None:
-        import uvicorn
+@pytest.fixture(scope="session")
+def hashed(tmp_path_factory) -> Assistant:
+    """The shipped knowledge base indexed with the `hash` embedder: everything but the model."""
+    return Assistant(Settings(embedding="hash", chroma_dir=tmp_path_factory.mktemp("chroma-hash"),
+                              data_dir=tmp_path_factory.mktemp("data-hash"), rate_limit=0)).load()
 
-        self.url = f"http://127.0.0.1:{port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def __enter__(self) -> "LiveServer":
-        self.thread.start()
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("the test server did not become healthy")
+def sharing(base: Assistant, **overrides) -> tuple[Assistant, Settings]:
+    """An Assistant on `base`'s index and embedder (nothing embedded again) with other settings."""
+    checked = Settings(**overrides)  # validated (a token becomes a SecretStr), then laid over the base's
+    settings = base.settings.model_copy(update={name: getattr(checked, name) for name in overrides})
+    own = Assistant(settings, embeddings=base.embeddings, embedding_fingerprint=base.embedding_fingerprint)
+    return own.load(), settings
 
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+
+@pytest.fixture
+def make_client(hashed, tmp_path):
+    """make_client(assistant=None, **settings) → a TestClient on the whole app in process (no socket). The app's
+    Assistant shares `assistant`'s index and embedder (default: `hashed`) and has a data folder of its own."""
+    from fastapi.testclient import TestClient
+
+    from familydesk.app import create_app
+
+    opened = []
+
+    def make(assistant: Assistant | None = None, **overrides) -> TestClient:
+        own, settings = sharing(assistant or hashed, **{"rate_limit": 0, "data_dir": tmp_path / f"app{len(opened)}",
+                                                        **overrides})
+        client = TestClient(create_app(own, settings)).__enter__()
+        client.data_dir = settings.data_dir
+        opened.append(client)
+        return client
+
+    yield make
+    for client in opened:
+        client.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")
@@ -90,16 +105,17 @@ def live(assistant, settings):
     """The FastAPI app served by uvicorn on a loopback port, over real HTTP."""
     from familydesk.app import create_app
 
-    with LiveServer(create_app(assistant, settings), free_port()) as server:
+    with LiveServer(create_app(assistant, settings)) as server:
         yield server
 
 
-def familydesk_cli(*args: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
-    """Run the installed `familydesk` command in a real process."""
-    exe = Path(sys.executable).parent / "familydesk"
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=timeout, env=full_env,
-                          stdin=subprocess.DEVNULL)
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real `chroma run` server on a loopback port (its URL)."""
+    port = free_port()
+    proc = start_chroma(tmp_path_factory.mktemp("chroma-server"), port)
+    yield f"http://127.0.0.1:{port}"
+    stop(proc)
 
 
 def _postgres_bin() -> Path | None:
@@ -161,11 +177,16 @@ def postgres_url():
 
 # Fixtures that load a model or start a server: a test using one is `slow`; `make test-fast` skips them.
 SLOW_FIXTURES = {"assistant", "live", "bot", "browser", "open_page", "web", "v1", "mcp_http", "redis_url", "llm",
-                 "llm_rewrite", "fake", "index_copy", "settings",
+                 "llm_rewrite", "fake", "index_copy", "settings", "hashed", "make_client", "chroma_server",
                  "postgres_url"}
+# Fixtures that load the USE model: `-m "not model"` runs everything else.
+MODEL_FIXTURES = {"assistant", "settings"}
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("slow"):
+        used = set(getattr(item, "fixturenames", ()))
+        if SLOW_FIXTURES & used or item.get_closest_marker("slow") or item.get_closest_marker("model"):
             item.add_marker(pytest.mark.slow)
+        if MODEL_FIXTURES & used:
+            item.add_marker(pytest.mark.model)

@@ -1,55 +1,47 @@
 """Admin endpoints behind a bearer token, the query log and its report, and personal data kept out
-of every file under the data folder and out of the log."""
+of every file under the data folder and out of the log. The app in process on the session's hash index."""
 from __future__ import annotations
 
 import json
 import logging
 import sqlite3
 
-import httpx
 import pytest
 
-from familydesk import Assistant, Settings
-from familydesk.app import create_app
 
-from .conftest import LiveServer, familydesk_cli, free_port
-
-pytestmark = pytest.mark.slow  # real processes or servers (make test-fast skips them)
+from .helpers import familydesk_cli
 
 SECRETS = ("110101199003071234", "13812345678", "mama@example.com", "6222021234567890123")
 
 
 @pytest.fixture()
-def admin_server(assistant, tmp_path):
-    settings = Settings(rate_limit=0, data_dir=tmp_path / "data", admin_token="s3cret-token")
-    a = Assistant(settings).load()  # its own data folder; the index is the one the session built
-    with LiveServer(create_app(a, settings), free_port()) as server:
-        server.data_dir = settings.data_dir
-        yield server
+def admin(make_client):
+    """The app in process with an admin token and a data folder of its own (the session's hash index)."""
+    return make_client(admin_token="s3cret-token")
 
 
-def test_admin_refused_without_configured_token(live):
+def test_admin_refused_without_configured_token(make_client):
+    client = make_client()
     for method, path in (("GET", "/api/admin/report"), ("POST", "/api/admin/reindex")):
-        r = httpx.request(method, live.url + path, headers={"Authorization": "Bearer anything"})
+        r = client.request(method, path, headers={"Authorization": "Bearer anything"})
         assert r.status_code == 403 and "FAMILYDESK_ADMIN_TOKEN" in r.json()["detail"]
 
 
-def test_admin_needs_the_bearer_token(admin_server):
-    url = admin_server.url
-    assert httpx.get(url + "/api/admin/report").status_code == 401
-    r = httpx.get(url + "/api/admin/report", headers={"Authorization": "Bearer wrong"})
+def test_admin_needs_the_bearer_token(admin):
+    assert admin.get("/api/admin/report").status_code == 401
+    r = admin.get("/api/admin/report", headers={"Authorization": "Bearer wrong"})
     assert r.status_code == 401 and r.headers["WWW-Authenticate"] == "Bearer"
     ok = {"Authorization": "Bearer s3cret-token"}
-    assert httpx.get(url + "/api/admin/report", headers=ok).status_code == 200
-    r = httpx.post(url + "/api/admin/reindex", headers=ok, timeout=120)
+    assert admin.get("/api/admin/report", headers=ok).status_code == 200
+    r = admin.post("/api/admin/reindex", headers=ok)
     assert r.status_code == 200 and r.json()["index"]["added"] == 0
 
 
-def test_report_lists_frequent_unanswered_questions(admin_server):
-    url, ok = admin_server.url, {"Authorization": "Bearer s3cret-token"}
+def test_report_lists_frequent_unanswered_questions(admin):
+    ok = {"Authorization": "Bearer s3cret-token"}
     for q in ("上海的产假有多少天", "上海的产假有多少天", "Tell me a joke about cats", "包头三孩产假多少天"):
-        assert httpx.post(url + "/api/ask", json={"question": q}).status_code == 200
-    report = httpx.get(url + "/api/admin/report", headers=ok).json()
+        assert admin.post("/api/ask", json={"question": q}).status_code == 200
+    report = admin.get("/api/admin/report", headers=ok).json()
     assert report["questions"] >= 4 and report["abstained"] >= 3
     top = report["unanswered"][0]
     assert top["question"] == "上海的产假有多少天" and top["count"] == 2 and top["reason"] == "uncovered_city"
@@ -57,19 +49,19 @@ def test_report_lists_frequent_unanswered_questions(admin_server):
     assert set(report["feedback"]) == {"up", "down"}
 
 
-def test_personal_data_never_stored_or_logged(admin_server, caplog):
+def test_personal_data_never_stored_or_logged(make_client, assistant, caplog):
+    admin = make_client(assistant, admin_token="s3cret-token")  # the real model: the question is still answered
     caplog.set_level(logging.DEBUG)
-    url = admin_server.url
     q = f"我的身份证{SECRETS[0]}，手机{SECRETS[1]}，邮箱{SECRETS[2]}，卡号{SECRETS[3]}，包头三孩产假多少天"
-    r = httpx.post(url + "/api/ask", json={"question": q})
+    r = admin.post("/api/ask", json={"question": q})
     assert r.status_code == 200 and "188天" in r.json()["answer"]  # still answered
-    with httpx.stream("POST", url + "/api/ask/stream", json={"question": q}) as s:
+    with admin.stream("POST", "/api/ask/stream", json={"question": q}) as s:
         events = "".join(s.iter_text())
     assert "188天" in events
     aid = next(json.loads(line[5:])["answer_id"] for line in events.splitlines()
                if line.startswith("data:") and "answer_id" in line)
-    assert httpx.post(url + "/api/feedback", json={"answer_id": aid, "vote": "down"}).status_code == 200
-    files = [p for p in admin_server.data_dir.rglob("*") if p.is_file()]
+    assert admin.post("/api/feedback", json={"answer_id": aid, "vote": "down"}).status_code == 200
+    files = [p for p in admin.data_dir.rglob("*") if p.is_file()]
     assert any(p.name == "queries.sqlite3" for p in files) and any(p.name == "feedback.sqlite3" for p in files)
     for path in files:
         blob = path.read_bytes()
@@ -77,11 +69,12 @@ def test_personal_data_never_stored_or_logged(admin_server, caplog):
             assert secret.encode() not in blob, (path.name, secret)
     for secret in SECRETS:
         assert secret not in caplog.text
-    logged = sqlite3.connect(admin_server.data_dir / "queries.sqlite3").execute(
+    logged = sqlite3.connect(admin.data_dir / "queries.sqlite3").execute(
         "SELECT question FROM queries ORDER BY id DESC LIMIT 1").fetchone()[0]
     assert "[身份证号]" in logged and "[手机号]" in logged and "包头三孩产假多少天" in logged
 
 
+@pytest.mark.slow  # real processes
 def test_report_command(tmp_path):
     env = {"FAMILYDESK_DATA_DIR": str(tmp_path / "data"), "FAMILYDESK_CHROMA_DIR": str(tmp_path / "chroma")}
     assert familydesk_cli("ask", "杭州的育儿补贴", env=env).returncode == 0

@@ -1,12 +1,8 @@
-"""The JSON API over real HTTP (uvicorn on a loopback port): contract shapes and client errors."""
+"""The JSON API: the answer contract over real HTTP with the real model (uvicorn on a loopback port); client
+errors, search, clauses, limits and logs in process (TestClient) on the session's hash index."""
 from __future__ import annotations
 
 import httpx
-
-from familydesk.app import create_app
-from familydesk.settings import Settings
-
-from .conftest import LiveServer, free_port
 
 CITATION_KEYS = {"id", "doc_id", "title", "doc_number", "issuer", "date", "region", "clause", "text", "score"}
 
@@ -24,69 +20,72 @@ def test_ask_contract(live):
     assert scores[0] == max(scores)
 
 
-def test_ask_with_region_and_abstain(live):
-    r = httpx.post(live.url + "/api/ask", json={"question": "产假多少天", "region": "Beijing"})
+def test_ask_with_region_and_abstain(make_client):
+    client = make_client()
+    r = client.post("/api/ask", json={"question": "产假多少天", "region": "Beijing"})
     body = r.json()
     assert r.status_code == 200 and body["abstained"] is True and body["region"] == "北京"
-    r = httpx.post(live.url + "/api/ask", json={"question": "Tell me a joke about cats", "region": None})
+    r = client.post("/api/ask", json={"question": "Tell me a joke about cats", "region": None})
     assert r.json()["abstained"] is True
 
 
-def test_client_errors_are_4xx_with_a_message(live):
+def test_client_errors_are_4xx_with_a_message(make_client):
+    client = make_client()
     cases = [
         ({"question": ""}, 422), ({"question": "   "}, 422), ({"question": "x" * 1001}, 422),
         ({"question": 42}, 422), ({}, 422), ({"question": "产假", "region": "Hangzhou"}, 422),
     ]
     for payload, status in cases:
-        r = httpx.post(live.url + "/api/ask", json=payload)
+        r = client.post("/api/ask", json=payload)
         assert r.status_code == status, payload
         assert "detail" in r.json() and "Traceback" not in r.text
-    r = httpx.post(live.url + "/api/ask", content=b"{not json", headers={"Content-Type": "application/json"})
+    r = client.post("/api/ask", content=b"{not json", headers={"Content-Type": "application/json"})
     assert r.status_code == 422
-    r = httpx.post(live.url + "/api/ask", content=b"x" * (401 * 1024), headers={"Content-Type": "application/json"})
+    r = client.post("/api/ask", content=b"x" * (401 * 1024), headers={"Content-Type": "application/json"})
     assert r.status_code == 413
-    r = httpx.post(live.url + "/api/ask", json={"question": "产假", "region": "Hangzhou"})
+    r = client.post("/api/ask", json={"question": "产假", "region": "Hangzhou"})
     assert "北京" in r.text  # the error lists the cities covered
 
 
-def test_search_clause_documents_health(live):
-    r = httpx.get(live.url + "/api/search", params={"q": "护理假", "region": "包头", "k": 3})
+def test_search_clause_documents_health(make_client):
+    client = make_client()
+    r = client.get("/api/search", params={"q": "护理假", "region": "包头", "k": 3})
     hits = r.json()["hits"]
     assert r.status_code == 200 and 1 <= len(hits) <= 3 and hits[0]["clause"] == "（二）"
     assert all(h["region"] == "包头" for h in hits)
-    assert len(httpx.get(live.url + "/api/search", params={"q": "托育", "k": 999}).json()["hits"]) <= 50
-    assert httpx.get(live.url + "/api/search", params={"q": "托育", "k": "many"}).status_code == 422
-    r = httpx.get(live.url + "/api/clauses/baotou-2025-task-list:2")
+    assert len(client.get("/api/search", params={"q": "托育", "k": 999}).json()["hits"]) <= 50
+    assert client.get("/api/search", params={"q": "托育", "k": "many"}).status_code == 422
+    r = client.get("/api/clauses/baotou-2025-task-list:2")
     assert r.status_code == 200 and r.json()["clause"] == "（二）"
-    assert httpx.get(live.url + "/api/clauses/nope:1").status_code == 404
-    assert httpx.get(live.url + "/api/clauses/..%2F..%2Fetc%2Fpasswd").status_code == 404
-    docs = httpx.get(live.url + "/api/documents").json()
+    assert client.get("/api/clauses/nope:1").status_code == 404
+    assert client.get("/api/clauses/..%2F..%2Fetc%2Fpasswd").status_code == 404
+    docs = client.get("/api/documents").json()
     assert {d["id"] for d in docs} >= {"baotou-2025-task-list", "ganzhou-2025-measures"}
     assert all("clauses" in d for d in docs)
-    h = httpx.get(live.url + "/healthz")
+    h = client.get("/healthz")
     assert h.status_code == 200 and h.json()["status"] == "ok"
-    assert httpx.get(live.url + "/openapi.json").json()["paths"]["/api/ask"]["post"]
+    assert client.get("/openapi.json").json()["paths"]["/api/ask"]["post"]
 
 
-def test_rate_limit_429(assistant):
-    settings = Settings(rate_limit=3)
-    with LiveServer(create_app(assistant, settings), free_port()) as server:
-        codes = [httpx.post(server.url + "/api/ask", json={"question": "产假"}).status_code for _ in range(5)]
-        assert codes[:3] == [200, 200, 200] and codes[3] == 429
-        r = httpx.get(server.url + "/api/documents")
-        assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
-        assert httpx.get(server.url + "/healthz").status_code == 200  # health is never limited
-        # search-as-you-type has ten times the budget, counted apart
-        codes = [httpx.get(server.url + "/api/search", params={"q": "产假"}).status_code for _ in range(31)]
-        assert codes[:30] == [200] * 30 and codes[30] == 429
+def test_rate_limit_429(make_client):
+    client = make_client(rate_limit=3)
+    codes = [client.post("/api/ask", json={"question": "产假"}).status_code for _ in range(5)]
+    assert codes[:3] == [200, 200, 200] and codes[3] == 429
+    r = client.get("/api/documents")
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+    assert client.get("/healthz").status_code == 200  # health is never limited
+    # search-as-you-type has ten times the budget, counted apart
+    codes = [client.get("/api/search", params={"q": "产假"}).status_code for _ in range(31)]
+    assert codes[:30] == [200] * 30 and codes[30] == 429
 
 
-def test_personal_data_not_logged(live, caplog):
+def test_personal_data_not_logged(make_client, caplog):
+    client = make_client()
     import logging
 
     caplog.set_level(logging.INFO)
     q = "我的身份证110101199003071234，手机13812345678，mama@example.com，包头三孩产假多少天"
-    r = httpx.post(live.url + "/api/ask", json={"question": q})
+    r = client.post("/api/ask", json={"question": q})
     assert r.status_code == 200 and "188天" in r.json()["answer"]  # still answered
     logged = caplog.text
     assert "ask" in logged

@@ -8,7 +8,7 @@ import re
 
 from familydesk.settings import PROJECT_ROOT
 
-from .conftest import familydesk_cli
+from .helpers import familydesk_cli
 
 pytestmark = pytest.mark.slow  # real processes or servers (make test-fast skips them)
 

@@ -9,15 +9,25 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
-from sqlalchemy import Column, MetaData, Table, create_engine, func, insert, inspect, select, text, update
+from sqlalchemy import (
+    Column,
+    MetaData,
+    Table,
+    create_engine,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 
 from familydesk.errors import BadRequest
 from familydesk.feedback import FEEDBACK, FeedbackStore
 from familydesk.models import Answer
 from familydesk.querylog import QUERIES, QueryLog, database_url
 
-from .conftest import free_port
-from .test_scale import _serve, _wait_healthy
+from .helpers import free_port, serve_process, stop, wait_until_up
 
 pytestmark = pytest.mark.slow  # real servers and processes
 
@@ -110,13 +120,13 @@ def test_two_replicas_lose_no_row_under_concurrent_load(db_url, tmp_path):
     env = {"FAMILYDESK_EMBEDDING": "none", "FAMILYDESK_RATE_LIMIT": "0", "FAMILYDESK_DATABASE_URL": db_url,
            "FAMILYDESK_CHROMA_DIR": str(tmp_path / "chroma"), "FAMILYDESK_LOG_LEVEL": "WARNING"}
     ports = [free_port(), free_port()]
-    replicas = [_serve(p, {**env, "FAMILYDESK_DATA_DIR": str(tmp_path / f"data-{p}")}, tmp_path / f"replica-{p}.log")
+    replicas = [serve_process(p, {**env, "FAMILYDESK_DATA_DIR": str(tmp_path / f"data-{p}")}, tmp_path / f"replica-{p}.log")
                 for p in ports]
     questions = ["包头三孩产假多少天", "北京的育儿补贴怎么领", "What is the maternity leave in Harbin?", "上海产假"] * 15
     try:
         bases = [f"http://127.0.0.1:{p}" for p in ports]
         for base, proc in zip(bases, replicas):
-            _wait_healthy(base, proc)
+            wait_until_up(base + "/healthz", proc=proc, timeout=120, interval=0.2, what="a replica")
 
         def ask(i: int) -> int:
             return httpx.post(bases[i % 2] + "/api/ask", json={"question": questions[i]}, timeout=60).status_code
@@ -125,8 +135,7 @@ def test_two_replicas_lose_no_row_under_concurrent_load(db_url, tmp_path):
             codes = list(pool.map(ask, range(len(questions))))
     finally:
         for proc in replicas:
-            proc.terminate()
-            proc.wait(timeout=30)
+            stop(proc)
     assert codes == [200] * len(questions)
     engine = create_engine(db_url)
     with engine.connect() as con:

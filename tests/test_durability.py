@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import httpx
@@ -16,8 +15,9 @@ import httpx
 from familydesk import Assistant, Settings
 from familydesk.app import create_app
 
-from .conftest import LiveServer, free_port
-from .test_store import NEW_DOC, chroma_server  # noqa: F401 - the fixture
+from .helpers import LiveServer, free_port, start_chroma, stop, wait_until, wait_until_up
+
+NEW_DOC = (Path(__file__).parent / "data" / "test-city.txt").read_text(encoding="utf-8")
 
 pytestmark = pytest.mark.slow  # real processes or servers (make test-fast skips them)
 
@@ -27,7 +27,7 @@ SLOW_BUILD = textwrap.dedent("""
     from familydesk import Assistant, Settings
     from familydesk.embeddings import make_embeddings
 
-    inner, fingerprint = make_embeddings("use")
+    inner, fingerprint = make_embeddings(Settings().embedding)  # the test's (hash), as the parent's
     class Slow:
         def embed_documents(self, texts):
             Path(sys.argv[2]).touch()  # tell the test the rebuild has started
@@ -57,10 +57,7 @@ def test_kill_9_during_reindex_keeps_the_previous_index(index_copy, tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", SLOW_BUILD, str(index_copy), str(marker), str(chroma)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.time() + 60
-        while not marker.exists() and time.time() < deadline and proc.poll() is None:
-            time.sleep(0.05)
-        assert marker.exists(), "the rebuild never started"
+        wait_until(marker.exists, proc=proc, interval=0.05, what="the rebuild")
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
     finally:
@@ -82,43 +79,24 @@ def test_kill_9_during_reindex_keeps_the_previous_index(index_copy, tmp_path):
         (index_copy / "sources" / "kill-test.txt").unlink()
 
 
-def _start_chroma(path: Path, port: int) -> subprocess.Popen:
-    exe = Path(sys.executable).parent / "chroma"
-    proc = subprocess.Popen([str(exe), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("chroma did not start")
-
-
 def test_chroma_server_outage_503_then_recovery(tmp_path):
     port, path = free_port(), tmp_path / "chroma-data"
-    chroma = _start_chroma(path, port)
+    chroma = start_chroma(path, port)
     try:
         a = Assistant(Settings(chroma_url=f"http://127.0.0.1:{port}", rate_limit=0)).load()
-        with LiveServer(create_app(a, Settings(rate_limit=0)), free_port()) as server:
+        with LiveServer(create_app(a, Settings(rate_limit=0))) as server:
             ok = httpx.post(server.url + "/api/ask", json={"question": "包头三孩产假多少天"}, timeout=30)
             assert ok.status_code == 200
-            chroma.terminate()
-            chroma.wait(timeout=20)
+            stop(chroma)
             assert httpx.get(server.url + "/healthz", timeout=30).status_code == 503
             r = httpx.post(server.url + "/api/ask", json={"question": "赣州长幼随学是什么"}, timeout=30)
             assert r.status_code == 503 and "vector store" in r.json()["detail"]
-            chroma = _start_chroma(path, port)  # same data, same port: recovery without a restart
-            deadline = time.time() + 30
-            while httpx.get(server.url + "/healthz", timeout=30).status_code != 200 and time.time() < deadline:
-                time.sleep(0.5)
+            chroma = start_chroma(path, port)  # same data, same port: recovery without a restart
+            wait_until_up(server.url + "/healthz", timeout=30, interval=0.5)
             r = httpx.post(server.url + "/api/ask", json={"question": "赣州长幼随学是什么"}, timeout=30)
             assert r.status_code == 200 and r.json()["citations"][0]["region"] == "赣州"
     finally:
-        chroma.terminate()
-        chroma.wait(timeout=20)
+        stop(chroma)
 
 
 def test_corrupted_or_missing_local_index_is_rebuilt(tmp_path, caplog):

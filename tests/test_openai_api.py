@@ -1,36 +1,29 @@
-"""The OpenAI-compatible face, driven by the official `openai` client over real HTTP."""
+"""The OpenAI-compatible face, driven by the official `openai` client: over real HTTP with the real model,
+and in process (the client's HTTP client is a TestClient) with API keys on the session's hash index."""
 from __future__ import annotations
 
-import httpx
 import openai
 import pytest
-
-from familydesk import Assistant, Settings
-from familydesk.app import create_app
-
-from .conftest import LiveServer, free_port
+from fastapi.testclient import TestClient
 
 
-@pytest.fixture(scope="module")
-def v1(assistant, tmp_path_factory):
-    """The app with API keys configured, sharing the session's index and model."""
-    settings = Settings(rate_limit=0, data_dir=tmp_path_factory.mktemp("v1"), chroma_dir=assistant.settings.chroma_dir,
-                        api_keys="sk-local-one,sk-local-two")
-    own = Assistant(settings, embeddings=assistant.embeddings, embedding_fingerprint=assistant.embedding_fingerprint)
-    with LiveServer(create_app(own.load(), settings), free_port()) as server:
-        yield server
+@pytest.fixture
+def v1(make_client) -> TestClient:
+    """The app in process with API keys configured."""
+    return make_client(api_keys="sk-local-one,sk-local-two")
 
 
-def client(server, key="sk-local-two") -> openai.OpenAI:
-    return openai.OpenAI(base_url=server.url + "/v1", api_key=key, max_retries=0)
+def client(app: TestClient, key="sk-local-two") -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{app.base_url}/v1", api_key=key, max_retries=0, http_client=app)
 
 
 def test_models_lists_familydesk(v1):
     assert [m.id for m in client(v1).models.list()] == ["familydesk"]
 
 
-def test_completion_answers_with_numbered_references_and_citations(v1):
-    r = client(v1).chat.completions.create(model="familydesk", messages=[
+def test_completion_over_http_answers_with_numbered_references_and_citations(live):
+    real = openai.OpenAI(base_url=live.url + "/v1", api_key="sk-any", max_retries=0)  # no keys configured: open
+    r = real.chat.completions.create(model="familydesk", messages=[
         {"role": "system", "content": "You are helpful."},
         {"role": "user", "content": "how long is paternity leave in Baotou"}])
     text = r.choices[0].message.content
@@ -53,6 +46,6 @@ def test_streaming_in_openai_chunks_with_history(v1):
 def test_keys_and_errors_in_openai_shape(v1):
     with pytest.raises(openai.AuthenticationError):
         client(v1, key="wrong").models.list()
-    r = httpx.post(v1.url + "/v1/chat/completions", headers={"Authorization": "Bearer sk-local-one"},
-                   json={"model": "familydesk", "messages": [{"role": "assistant", "content": "hi"}]})
+    r = v1.post("/v1/chat/completions", headers={"Authorization": "Bearer sk-local-one"},
+                json={"model": "familydesk", "messages": [{"role": "assistant", "content": "hi"}]})
     assert r.status_code == 400 and r.json()["error"]["type"] == "invalid_request_error"

@@ -3,9 +3,7 @@ real Redis server (started here in a temp dir)."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import time
 
 import httpx
 import pytest
@@ -14,7 +12,7 @@ from familydesk import Settings
 from familydesk.app import create_app
 from familydesk.ratelimit import SlidingWindow, client_address
 
-from .conftest import free_port
+from .helpers import accepts_connections, free_port, stop, wait_until
 
 
 def test_moving_window_allows_then_says_how_long_to_wait():
@@ -34,10 +32,10 @@ def test_the_client_behind_a_trusted_proxy_is_the_forwarded_address():
     assert client_address("10.0.0.5", "6.6.6.6, 1.2.3.4, 10.0.0.7", "10.0.0.0/8") == "1.2.3.4"
 
 
-def test_api_budgets_per_forwarded_client(assistant, tmp_path):
+def test_api_budgets_per_forwarded_client(hashed, tmp_path):
     settings = Settings(rate_limit=2, trusted_proxies="127.0.0.1", data_dir=tmp_path,
-                        chroma_dir=assistant.settings.chroma_dir)
-    app = create_app(assistant, settings)
+                        chroma_dir=hashed.settings.chroma_dir)
+    app = create_app(hashed, settings)
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
 
     async def run():
@@ -62,16 +60,9 @@ def redis_url(tmp_path_factory):
     port, folder = free_port(), tmp_path_factory.mktemp("redis")
     proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder), "--save", "",
                              "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    wait_until(lambda: accepts_connections(port), proc=proc, timeout=10, interval=0.05, what="redis-server")
     yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop(proc)
 
 
 def test_replicas_sharing_redis_share_one_budget(redis_url):
@@ -81,13 +72,13 @@ def test_replicas_sharing_redis_share_one_budget(redis_url):
     assert SlidingWindow(3, redis_url, "t-other").check("c") is None  # another namespace, another budget
 
 
-def test_api_and_bot_limits_use_redis_when_configured(redis_url, assistant, tmp_path):
+def test_api_and_bot_limits_use_redis_when_configured(redis_url, hashed, tmp_path):
     from familydesk.telegram_bot import UserLimit
 
     bot = UserLimit(1, redis_url)
     assert bot.check(42) is None and bot.check(42).first and not bot.check(42).first
-    settings = Settings(rate_limit=1, redis_url=redis_url, data_dir=tmp_path, chroma_dir=assistant.settings.chroma_dir)
-    one, two = create_app(assistant, settings), create_app(assistant, settings)  # two replicas
+    settings = Settings(rate_limit=1, redis_url=redis_url, data_dir=tmp_path, chroma_dir=hashed.settings.chroma_dir)
+    one, two = create_app(hashed, settings), create_app(hashed, settings)  # two replicas
 
     async def run():
         codes = []

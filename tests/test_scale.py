@@ -5,57 +5,29 @@ from __future__ import annotations
 import pytest
 
 import json
-import os
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import yaml
 
 from familydesk.settings import PROJECT_ROOT
 
-from .conftest import free_port
-from .test_durability import _start_chroma
+from .helpers import free_port, serve_process, start_chroma, stop, wait_until_up
 
 pytestmark = pytest.mark.slow  # real processes or servers (make test-fast skips them)
 
 
-def _serve(port: int, env: dict, log: Path) -> subprocess.Popen:
-    exe = Path(sys.executable).parent / "familydesk"
-    proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], env={**os.environ, **env},
-                            stdout=subprocess.DEVNULL, stderr=log.open("w"))  # a file: a pipe would fill and block
-    proc.log = log
-    return proc
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"replica exited: {proc.log.read_text()[-2000:]}")
-        try:
-            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("replica never became healthy")
-
-
 def test_two_replicas_share_one_chroma_server(tmp_path):
     chroma_port = free_port()
-    chroma = _start_chroma(tmp_path / "chroma", chroma_port)
+    chroma = start_chroma(tmp_path / "chroma", chroma_port)
     env = {"FAMILYDESK_CHROMA_URL": f"http://127.0.0.1:{chroma_port}", "FAMILYDESK_RATE_LIMIT": "0",
            "FAMILYDESK_DATA_DIR": str(tmp_path / "data")}
     ports = [free_port(), free_port()]
-    replicas = [_serve(p, env, tmp_path / f"replica-{p}.log") for p in ports]  # started together: they race for the build
+    replicas = [serve_process(p, env, tmp_path / f"replica-{p}.log") for p in ports]  # started together: they race for the build
     try:
         urls = [f"http://127.0.0.1:{p}" for p in ports]
         for url, proc in zip(urls, replicas):
-            _wait_healthy(url, proc)
+            wait_until_up(url + "/healthz", proc=proc, timeout=120, interval=0.2, what="a replica")
         health = [httpx.get(u + "/healthz").json() for u in urls]
         assert health[0]["vectors"] == health[1]["vectors"] > 400
         import chromadb
@@ -78,11 +50,8 @@ def test_two_replicas_share_one_chroma_server(tmp_path):
             codes = list(pool.map(ask, enumerate(work)))
         assert codes.count(200) == 600
     finally:
-        for proc in replicas:
-            proc.terminate()
-            proc.wait(timeout=20)
-        chroma.terminate()
-        chroma.wait(timeout=20)
+        for proc in [*replicas, chroma]:
+            stop(proc)
 
 
 def test_compose_file_describes_the_deployment():

@@ -2,28 +2,21 @@
 the Chroma server through the same code, and the sentence-transformers provider offline."""
 from __future__ import annotations
 
-import subprocess
-import time
+import json
+import shutil
 from pathlib import Path
 
-import httpx
 import pytest
 
 from familydesk import Overrides
 from familydesk import Assistant, Settings
 from familydesk.embeddings import make_embeddings
 from familydesk.errors import BadRequest, Unavailable
+from familydesk.settings import PROJECT_ROOT
 
-from .conftest import free_port
+from .helpers import free_port
 
-NEW_DOC = """关于测试城市托育服务的若干措施
-
-为做好托育服务工作，制定如下措施。
-
-一、扩大托育供给。每个街道至少建设1所普惠托育机构，托育机构用水用电按居民价格执行。〔责任单位：市卫生健康委〕
-
-二、实施育儿补贴。对三孩家庭每年发放育儿补贴。〔责任单位：市财政局〕
-"""
+NEW_DOC = (Path(__file__).parent / "data" / "test-city.txt").read_text(encoding="utf-8")
 
 
 def _windows_by_doc(assistant: Assistant, doc_id: str) -> dict[str, str]:
@@ -31,10 +24,10 @@ def _windows_by_doc(assistant: Assistant, doc_id: str) -> dict[str, str]:
     return {i: m["sha"] for i, m in zip(got["ids"], got["metadatas"])}
 
 
-def test_sync_is_idempotent(assistant):
-    again = Assistant(assistant.settings).load()
+def test_sync_is_idempotent(hashed):
+    again = Assistant(hashed.settings).load()
     assert again.sync_report["added"] == again.sync_report["updated"] == again.sync_report["deleted"] == 0
-    assert again.store.count() == assistant.store.count() == again.sync_report["total"]
+    assert again.store.count() == hashed.store.count() == again.sync_report["total"]
 
 
 def test_ingest_adds_then_replaces_exactly_its_clauses(index_copy, tmp_path):
@@ -80,35 +73,9 @@ def test_sources_change_rebuilds_on_load(index_copy, tmp_path):
         path.write_text(original, encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory):
-    """A real `chroma run` server on a loopback port."""
-    import sys
-
-    port = free_port()
-    exe = Path(sys.executable).parent / "chroma"
-    proc = subprocess.Popen([str(exe), "run", "--path", str(tmp_path_factory.mktemp("chroma-server")),
-                             "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if httpx.get(url + "/api/v2/heartbeat", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("chroma run did not start")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-
-
-def test_chroma_server_mode(chroma_server, assistant):
+def test_chroma_server_mode(chroma_server, hashed):
     a = Assistant(Settings(chroma_url=chroma_server)).load()
-    assert a.health()["vectors"] == assistant.store.count()
+    assert a.health()["vectors"] == hashed.store.count()
     ans = a.ask("how long is paternity leave in Baotou")
     assert not ans.abstained and ans.citations[0].clause == "（二）"
     # a second replica on the same server finds the index built: nothing re-embedded
@@ -122,15 +89,22 @@ def test_unreachable_chroma_server_is_a_clear_error():
         Assistant(Settings(chroma_url=f"http://127.0.0.1:{free_port()}")).load()
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_sentence_transformers_provider_offline(tmp_path):
-    """The packaged all-MiniLM-L6-v2 loads from site-packages through langchain-huggingface."""
+    """The packaged all-MiniLM-L6-v2 loads from site-packages through langchain-huggingface (once), and indexes
+    a one-document knowledge base (what is tested is the provider, not its ranking of the whole corpus)."""
     emb, fingerprint = make_embeddings("sentence-transformers")
     assert fingerprint.startswith("st-")
     v = emb.embed_query("paternity leave")
     assert len(v) == 384
-    a = Assistant(Settings(embedding="sentence-transformers", chroma_dir=tmp_path / "c")).load()
-    assert a.store.name != "familydesk-use-multilingual-v3"  # one collection per embedding model
+    index = tmp_path / "index"
+    shutil.copytree(PROJECT_ROOT / "index", index, ignore=shutil.ignore_patterns(".chroma"))
+    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    manifest["documents"] = [d for d in manifest["documents"] if d["id"] == "baotou-2025-task-list"]
+    (index / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    a = Assistant(Settings(embedding="sentence-transformers", index_dir=index, chroma_dir=tmp_path / "c"),
+                  embeddings=emb, embedding_fingerprint=fingerprint).load()
+    assert fingerprint in a.store.name and a.store.count() > 0  # one collection per embedding model
     assert a.ask("包头三孩产假多少天").citations[0].clause == "（二）"
 
 

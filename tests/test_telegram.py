@@ -23,6 +23,7 @@ from familydesk.models import Answer
 from familydesk.telegram_bot import LIMIT, Texts, build_application, split_message, tg_len, webhook_router
 
 from .fake_bot_api import BOT_USERNAME, FakeBotAPI
+from .helpers import wait_until
 
 # python-telegram-bot itself reads RetryAfter.retry_after, which it deprecated in 22.2
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
@@ -61,12 +62,23 @@ class RunningBot:
 
     def __enter__(self) -> "RunningBot":
         self.thread.start()
-        deadline = time.monotonic() + 30
-        while not (self.application.running and self.application.updater.running):
-            if self.error is not None or not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the bot did not start: {self.error!r}")
-            time.sleep(0.02)
+        up = lambda: self.application.running and self.application.updater.running  # noqa: E731
+        wait_until(lambda: up() or self.error is not None or not self.thread.is_alive(), timeout=30, interval=0.02,
+                   what="the bot")
+        if not up():
+            raise RuntimeError(f"the bot did not start: {self.error!r}")
         return self
+
+    def settle(self, api: FakeBotAPI) -> None:
+        """The end marker: a /start from a chat of its own, sent after everything else, and its welcome. Updates are
+        fetched and taken up in order, so by the welcome every earlier update has started; once none is in progress
+        any more, everything sent before the marker has been handled and whatever it was going to send, sent."""
+        chat = next(_marker_chats)
+        api.send("/start", chat_id=chat)
+        api.wait_sent(chat)
+        processor = self.application.update_processor
+        wait_until(lambda: processor.current_concurrent_updates == 0 and self.application.update_queue.empty(),
+                   timeout=30, interval=0.01, what="the bot's updates in progress")
 
     def __exit__(self, *exc) -> None:
         self.loop.call_soon_threadsafe(self.application.stop_running)
@@ -81,13 +93,20 @@ def api():
 
 
 @pytest.fixture(scope="module")
-def bot(assistant, settings, api, tmp_path_factory):
+def running(assistant, settings, api, tmp_path_factory) -> RunningBot:
     """One bot for the tests that only talk to it; each test uses its own chat."""
-    with RunningBot(build_application(assistant, bot_settings(settings, api, tmp_path_factory.mktemp("tg")))):
-        yield api
+    with RunningBot(build_application(assistant, bot_settings(settings, api, tmp_path_factory.mktemp("tg")))) as bot:
+        yield bot
+
+
+@pytest.fixture(scope="module")
+def bot(running, api) -> FakeBotAPI:
+    """The stand-in Bot API the running bot polls."""
+    return api
 
 
 _chats = iter(range(2001, 3000))
+_marker_chats = iter(range(9001, 10000))
 
 
 def text_of(messages: list[dict]) -> str:
@@ -170,7 +189,7 @@ def test_bot_api_429_is_survived(bot):
     assert bot.calls_to("sendMessage", chat)[0].at - refused.at >= 1.0  # waited retry_after
 
 
-def test_groups_answer_only_when_mentioned_or_replied_to(bot):
+def test_groups_answer_only_when_mentioned_or_replied_to(bot, running):
     chat = -1001234567
     bot.send("包头三孩产假多少天", chat_id=chat, group=True, user_id=601)
     asked = bot.send(f"@{BOT_USERNAME} 包头三孩产假多少天", chat_id=chat, group=True, user_id=601)
@@ -180,7 +199,7 @@ def test_groups_answer_only_when_mentioned_or_replied_to(bot):
     bot.send(PATERNITY, chat_id=chat, group=True, user_id=602,
              reply_to=bot.bot_message(chat))
     assert "25天" in bot.wait_sent(chat, 2)[1]["text"]
-    time.sleep(0.5)
+    running.settle(bot)
     assert len(bot.sent(chat)) == 2  # the message without mention was never answered
 
 
@@ -235,7 +254,7 @@ def test_city_choice_survives_a_restart(assistant, settings, tmp_path):
 def test_per_user_limit_replies_politely_once(assistant, settings, tmp_path):
     chat = 4002
     with FakeBotAPI(TOKEN) as api, \
-            RunningBot(build_application(assistant, bot_settings(settings, api, tmp_path, telegram_user_limit=2))):
+            RunningBot(build_application(assistant, bot_settings(settings, api, tmp_path, telegram_user_limit=2))) as bot:
         for _ in range(2):
             api.send("包头护理假", chat_id=chat)
         api.wait_sent(chat, 2)
@@ -243,7 +262,7 @@ def test_per_user_limit_replies_politely_once(assistant, settings, tmp_path):
         api.send("包头护理假", chat_id=chat)
         refusal = api.wait_sent(chat, 3)[2]["text"]
         assert "秒" in refusal and "25天" not in refusal
-        time.sleep(0.5)
+        bot.settle(api)
         assert len(api.sent(chat)) == 3  # said once, then quiet
 
 
@@ -298,6 +317,7 @@ def _cli_env(**extra) -> dict:
     return {**env, **extra}
 
 
+@pytest.mark.slow  # real processes
 def test_cli_missing_settings_are_clear_errors(tmp_path):
     exe = Path(sys.executable).parent / "familydesk"
     r = subprocess.run([str(exe), "telegram"], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import time
 import tomllib
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from familydesk import Assistant
 from familydesk.app import create_app
 from familydesk.settings import PROJECT_ROOT, Settings
 
-from .conftest import LiveServer, free_port
+from .helpers import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -45,7 +44,7 @@ def web(assistant, tmp_path_factory):
     settings = Settings(rate_limit=0, data_dir=data_dir, prompts_dir=PROJECT_ROOT / "prompts",
                         chroma_dir=assistant.settings.chroma_dir)
     own = Assistant(settings, embeddings=assistant.embeddings, embedding_fingerprint=assistant.embedding_fingerprint)
-    with LiveServer(create_app(own.load(), settings), free_port()) as server:
+    with LiveServer(create_app(own.load(), settings)) as server:
         yield Web(server, data_dir)
 
 
@@ -107,16 +106,11 @@ def ask(page: Page, question: str, n: int) -> None:
 
 
 # ---- the parents' chat -------------------------------------------------------------------
-def test_chat_streams_a_cited_answer_within_a_second(open_page, record_property):
-    page = open_page("/")
+def test_chat_streams_a_cited_answer(open_page):
+    page = open_page("/")  # how soon the first text shows: bench/deadlines.py
     page.fill("#question", PATERNITY)
-    start = time.perf_counter()
     page.press("#question", "Enter")
     page.wait_for_selector(".msg-bot .answer-text:not(:empty)")
-    first_text = time.perf_counter() - start
-    record_property("time_to_first_text_s", round(first_text, 3))
-    print(f"\ntime to first answer text: {first_text * 1000:.0f} ms")
-    assert first_text < 1.0
 
     bot = page.locator(".msg-bot").first
     expect(bot).to_have_attribute("aria-busy", "false")
@@ -286,8 +280,63 @@ def test_staff_search_filters_keyboard_and_copy(open_page, web):
     page.locator("#clause-body .sent").filter(has_text="加大对生育休假落实情况的监督力度").click()
     page.click("#copy")
     assert page.evaluate("navigator.clipboard.readText()").endswith("：加大对生育休假落实情况的监督力度，依法维护劳动者生育休假权利。")
+    # ... or chosen with the keyboard: Tab reaches each sentence (its focus visible), Space or Enter picks it
+    sents = page.locator("#clause-body .sent")
+    assert sents.count() >= 2
+    page.focus("#clause-title")
+    page.keyboard.press("Tab")
+    expect(sents.first).to_be_focused()
+    assert sents.first.evaluate("n => getComputedStyle(n).outlineStyle") != "none"
+    page.keyboard.press("Space")
+    expect(sents.first).to_have_attribute("aria-pressed", "true")
+    expect(sents.first).to_have_class(re.compile("is-quote"))
+    assert page.get_attribute("#copy", "data-citation") == f"{hit['reference']}：{sents.first.inner_text().strip()}"
+    page.keyboard.press("Tab")
+    expect(sents.nth(1)).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(sents.nth(1)).to_have_attribute("aria-pressed", "true")
+    expect(sents.first).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("#clause-body .sent.is-quote")).to_have_count(1)
+    page.keyboard.press("c")  # a sentence is not a text field: the shortcut copies the chosen one
+    second = f"{hit['reference']}：{sents.nth(1).inner_text().strip()}"
+    expect(page.locator("#copy-status .copied-text")).to_have_text(second)
+    assert page.evaluate("navigator.clipboard.readText()") == second
     page.keyboard.press("Escape")
     expect(page.locator("#q")).to_be_focused()
+
+
+def test_staff_single_key_shortcuts_can_be_switched_off(open_page):
+    page = open_page("/staff", permissions=["clipboard-read", "clipboard-write"])
+    toggle, q = page.locator("#shortcuts"), page.locator("#q")
+    expect(toggle).to_be_visible()
+    expect(toggle).to_be_checked()  # on by default
+    page.keyboard.press("/")
+    expect(q).to_be_focused()
+    page.keyboard.type("产假/c")  # in a text field the keys are text, never shortcuts
+    expect(q).to_have_value("产假/c")
+    q.fill("产假")
+    page.locator("#results .result").first.click()
+    expect(page.locator("#clause-title")).to_be_focused()
+
+    toggle.uncheck()
+    expect(page.locator("#copy kbd")).to_be_hidden()  # no hint for a key that is off
+    page.focus("#clause-title")
+    page.keyboard.press("c")
+    page.keyboard.press("/")
+    expect(q).not_to_be_focused()
+    expect(page.locator("#copy-status")).to_be_empty()  # nothing was copied
+    page.click("#copy")  # the button still copies
+    expect(page.locator("#copy-status .copied-text")).not_to_be_empty()
+
+    page.reload()  # the choice is remembered in this browser
+    page.wait_for_selector("body.ready", state="attached")
+    expect(toggle).not_to_be_checked()
+    page.keyboard.press("/")
+    expect(q).not_to_be_focused()
+    toggle.check()
+    page.evaluate("document.activeElement.blur()")
+    page.keyboard.press("/")
+    expect(q).to_be_focused()
 
 
 def test_staff_compare_and_browse(open_page, web):
@@ -380,19 +429,13 @@ def test_pages_carry_the_csp_and_use_no_inline_or_remote_code(web):
 
 
 def test_stream_sends_deltas_then_the_answer(web):
-    events = []
-    start = time.perf_counter()
-    first_byte = None
+    events = []  # how soon the first byte comes: bench/deadlines.py
     with httpx.stream("POST", web.url + "/api/ask/stream", json={"question": PATERNITY}, timeout=30) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
-        buffer = ""
-        for chunk in r.iter_text():
-            first_byte = first_byte or time.perf_counter() - start
-            buffer += chunk
+        buffer = "".join(r.iter_text())
         for frame in buffer.strip().split("\n\n"):
             lines = dict(line.split(": ", 1) for line in frame.split("\n"))
             events.append((lines["event"], json.loads(lines["data"])))
-    assert first_byte < 1.0
     kinds = [k for k, _ in events]
     assert kinds[0] == "delta" and kinds[-1] == "answer" and set(kinds[:-1]) == {"delta"}
     answer = events[-1][1]
@@ -410,6 +453,12 @@ def test_web_files_ship_with_the_package():
     assert "web/*" in config["tool"]["setuptools"]["package-data"]["familydesk"]
     names = {p.name for p in WEB.iterdir()}
     assert {"index.html", "staff.html", "app.css", "common.js", "chat.js", "staff.js", "favicon.svg"} <= names
+    # the staff console's modules, imported by the browser with relative paths (no build step)
+    staff = {"staff-state.js", "staff-tabs.js", "staff-filters.js", "staff-search.js", "staff-clause.js",
+             "staff-browse.js", "staff-compare.js", "staff-keys.js"}
+    assert staff <= names
+    imported = {m for p in WEB.glob("*.js") for m in re.findall(r'from "\./([\w-]+\.js)"', p.read_text(encoding="utf-8"))}
+    assert staff <= imported <= names  # every module is used, every import is shipped
 
 
 def test_chat_follow_up_is_understood_and_new_conversation_forgets(open_page):

