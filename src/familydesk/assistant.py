@@ -77,7 +77,8 @@ class Assistant:
             if self._embeddings_override:
                 snap.embeddings, fingerprint = self._embeddings_override
             else:
-                snap.embeddings, fingerprint = make_embeddings(s.embedding, s.embedding_model, s.embedding_threads)
+                snap.embeddings, fingerprint = make_embeddings(s.embedding, s.embedding_model, s.embedding_threads,
+                                                              cache_dir=s.chroma_path / "models")
             snap.store = None
             snap.sync_report = {"added": 0, "updated": 0, "deleted": 0, "total": 0}
             if snap.embeddings is not None:

