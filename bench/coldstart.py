@@ -12,43 +12,25 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from _common import ROOT, free_port, serve_process, stop, wait_until_up  # noqa: E402
 
 
 def start(env: dict) -> dict:
     """Launch a server, wait for /healthz, stop it; its start-up figures."""
     port = free_port()
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "familydesk.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    proc = serve_process(port, env)
     try:
-        while True:
-            try:
-                health = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read())
-                break
-            except OSError:
-                if proc.poll() is not None or time.perf_counter() - t0 > 300:
-                    raise SystemExit("the server did not start")
-                time.sleep(0.05)
+        wait_until_up(f"http://127.0.0.1:{port}/healthz", proc=proc, timeout=300, interval=0.05)
+        health = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read())
         return {"cold_start_s": round(time.perf_counter() - t0, 2), "load_seconds": health["load_seconds"]}
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc)
 
 
 def main() -> None:
