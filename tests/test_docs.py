@@ -59,7 +59,7 @@ def test_channels_use_only_the_facade():
 
 def test_texts_are_data():
     answers = json.loads((PROJECT_ROOT / "prompts" / "answers.json").read_text(encoding="utf-8"))
-    assert set(answers["zh"]) >= {"no_match", "uncovered_city", "injection", "city_figure", "city_quote"}
+    assert set(answers["zh"]) >= {"no_match", "uncovered_city", "injection", "city_answer", "city_not_stated"}
     assert set(answers["zh"]) - {"what"} == set(answers["en"]) - {"what", "city", "units"}
     manifest = json.loads((PROJECT_ROOT / "index" / "manifest.json").read_text(encoding="utf-8"))
     assert {d["authority"] for d in manifest["documents"]} == {"official", "repost"}

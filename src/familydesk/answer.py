@@ -21,6 +21,7 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from .corpus import Corpus
+from .lead import Leads
 from .models import Answer, Citation, Clause
 from .query import Query
 from .retrieval import Hit
@@ -224,8 +225,10 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
     """Default answerer: fully offline, verbatim quotes, exact citations. As the chain's answer step (a
     LangChain Runnable) it takes {"query": Query, "documents": the ClauseRetriever's Documents}."""
 
-    def __init__(self, corpus: Corpus, texts: Texts, units_for, min_relevance: float) -> None:
+    def __init__(self, corpus: Corpus, texts: Texts, units_for, min_relevance: float, gloss=None,
+                 qualifiers: tuple[str, ...] = ()) -> None:
         self.corpus, self.texts, self.units_for = corpus, texts, units_for
+        self.leads = Leads(texts, _cn_value, gloss, qualifiers)  # the line that answers, before the quote
         self.min_relevance = min_relevance
         self.term_weight = None  # the index's idf of a term (set by the assistant once the index is built)
 
@@ -251,7 +254,7 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
         return [Hit.from_document(d, self.corpus.clause(d.metadata["clause_id"])) for d in documents]
 
     # ---- citations -----------------------------------------------------------------------
-    def citation(self, clause: Clause, score: float = 0.0, quote: str = "") -> Citation:
+    def citation(self, clause: Clause, score: float = 0.0, quote: str = "", used: bool = False) -> Citation:
         doc = self.corpus.documents[clause.doc_id]
         # the label as printed; an unnumbered paragraph under a numbered section is cited by the section
         label = clause.label or (clause.path.split()[-1] if clause.path else "")
@@ -263,7 +266,7 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
                                                        quote=quote),
                         responsible_units=clause.responsible_units, authority=doc.authority,
                         score=round(float(score), 4), region_level=doc.level, path=clause.path,
-                        kind=doc.kind, effective=doc.effective)
+                        kind=doc.kind, effective=doc.effective, used=used)
 
     # ---- sentence choice -----------------------------------------------------------------
     def pick(self, q: Query, hit: Hit) -> Pick:
@@ -324,7 +327,7 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
         # the rest of the relevant clauses follow as further citations (best first)
         shown = {c.id for c in citations}
         citations = list(citations) + [self.citation(h.clause, h.score) for h in hits if h.clause.id not in shown][:5]
-        return self._checked(q, "\n\n".join(parts), citations, chosen, any(stated))
+        return self._checked(q, "\n\n".join(parts), citations, chosen, any(stated), _leads(parts))
 
     def _refusal(self, q: Query) -> Answer | None:
         """The answers given before any clause is read: an injection, only places not covered, a place
@@ -387,20 +390,14 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
         lang, T = q.language, self.texts
         doc = self.corpus.documents[hit.clause.doc_id]
         pick = self.pick(q, hit)
-        cite = self.citation(hit.clause, hit.score, pick.sentence)
+        cite = self.citation(hit.clause, hit.score, pick.sentence, used=True)
         city = T.city(lang, doc.city)
         stated = (not q.needs_figure or bool(pick.figures)
                   or any(w in pick.sentence for w in q.figure_words))
-        if not stated:
-            return (T(lang, "city_not_stated", city=city, topic=pick.topic or hit.clause.heading,
-                      what=T.what(lang, q.quantity), quote=pick.sentence, reference=cite.reference)
-                    + " " + T(lang, "not_stated_tail", what=T.what(lang, q.quantity), city=city)), cite, False
-        if pick.key:
-            figure = ", ".join(f"{n} {T.unit_en(u)}".strip() for n, u in pick.figures)
-            return T(lang, "city_figure", city=city, key=pick.key, figure=figure, quote=pick.sentence,
-                     reference=cite.reference, date=T.dated(lang, doc)), cite, True
-        return T(lang, "city_quote", city=city, quote=pick.sentence, reference=cite.reference,
-                 date=T.dated(lang, doc)), cite, True
+        # one shape: the line that answers, the quoted sentence once, one citation line
+        lead = self.leads(q, city, pick.topic or hit.clause.heading, pick.key, pick.figures, stated)
+        return T(lang, "city_answer" if stated else "city_not_stated", lead=lead, quote=pick.sentence,
+                 reference=cite.reference, date=T.dated(lang, doc)), cite, stated
 
     def _framed(self, q: Query, parts: list[str], chosen: list[Hit], tier: str | None) -> list[str]:
         """The paragraphs with what goes before them: a comparison's or several regions' introduction,
@@ -419,8 +416,8 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
                               level=T.level(lang, self._level(chosen[0]))))
         return parts
 
-    def _checked(self, q: Query, text: str, citations: list[Citation], chosen: list[Hit], stated_any: bool
-                 ) -> Answer:
+    def _checked(self, q: Query, text: str, citations: list[Citation], chosen: list[Hit], stated_any: bool,
+                 lead: str = "") -> Answer:
         """The answer, once the number guard found no figure its citations do not hold."""
         lang, T = q.language, self.texts
         leaked = number_guard(text, [c.text for c in citations] + [c.reference + c.date + c.effective for c in citations]
@@ -430,7 +427,7 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
             return Answer(T(lang, "no_match"), True, q.city, citations[:1], lang, "number_guard")
         region = q.city or (self.corpus.documents[chosen[0].clause.doc_id].city if len(chosen) == 1 else None)
         reason = None if stated_any else "figure_not_stated"
-        return Answer(text, not stated_any, region, citations, lang, reason)
+        return Answer(text, not stated_any, region, citations, lang, reason, lead=lead)
 
     def _states(self, q: Query, h: Hit) -> bool:
         pick = self.pick(q, h)
@@ -460,6 +457,12 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
                 chosen.append(h)
                 seen.add(city)
         return chosen
+
+
+def _leads(parts: list[str]) -> str:
+    """The lines of an answer that answer, without the evidence: each part's first line (the templates of
+    answers.json put a region's lead first; an introduction is one line)."""
+    return "\n".join(p.split("\n", 1)[0] for p in parts)
 
 
 def _spelled_out(text: str) -> str:

@@ -278,7 +278,7 @@ class LLMAnswerer(Runnable[dict, Answer]):
         if not text:
             raise Rejected("empty_answer")
         cited = [self._cite(guard.context[i], guard.citing[i]) for i in guard.order]
-        rest = [c for i, c in enumerate(guard.context) if i not in guard.order]
+        rest = [dataclasses.replace(c, used=False) for i, c in enumerate(guard.context) if i not in guard.order]
         return Answer(text, False, ext.region, cited + rest, q.language, None, mode="llm")
 
     def _cite(self, c: Citation, sentences: list[str]) -> Citation:
@@ -292,7 +292,7 @@ class LLMAnswerer(Runnable[dict, Answer]):
 
         best = max(split_sentences(c.text), key=score, default="")
         quote = best if best and score(best) > 0 else c.quote
-        return self.extractive.citation(self.extractive.corpus.clause(c.id), c.score, quote)
+        return self.extractive.citation(self.extractive.corpus.clause(c.id), c.score, quote, used=True)
 
     @staticmethod
     def _rejected(q: Query, error: Exception) -> Rejected:

@@ -105,6 +105,7 @@ class Citation:
     path: str = ""  # the clause's numbering path as printed: 二、（三）, 第七条
     kind: str = "rule"
     effective: str = ""
+    used: bool = False  # in an answer: the answer quotes this clause (a source), else it is only related
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -124,12 +125,24 @@ class Answer:
     fallback_reason: str | None = None  # LLM mode only: why the extractive answer was given instead (timeout, ...)
     standalone_question: str | None = None  # the question as understood, follow-ups resolved ("赣州 陪产假 天数")
     options: list[str] = field(default_factory=list)  # reason "clarify": the regions to choose from
+    lead: str = ""  # the line(s) that answer, before any quote: 【包头】男职工护理假（陪产假）25天 ("" for a generated answer)
+
+    @property
+    def used(self) -> list[Citation]:
+        """The clauses the answer quotes: its sources (the other citations are only related)."""
+        return [c for c in self.citations if c.used]
+
+    @property
+    def related(self) -> list[Citation]:
+        """Clauses retrieved with the answer that it does not quote."""
+        return [c for c in self.citations if not c.used]
 
     def to_dict(self) -> dict:
         return {
             "options": list(self.options),
             "standalone_question": self.standalone_question,
             "answer": self.answer,
+            "lead": self.lead,
             "abstained": self.abstained,
             "region": self.region,
             "language": self.language,

@@ -93,16 +93,32 @@ def read_glossary(path: Path, key) -> dict:
     return {k: tuple(v) for k, v in entries.items()}
 
 
+def glosses(path: Path) -> dict[str, str]:
+    """Chinese term → its English, read from the bilingual glossary (index/glossary.tsv): the first phrase that
+    lists the term first, else the first phrase that lists it at all."""
+    first, listed = {}, {}
+    for phrase, terms in read_glossary(path, str.strip).items():
+        for i, t in enumerate(terms):
+            (first if i == 0 else listed).setdefault(t, phrase)
+    return {**listed, **first}
+
+
 class Glossary:
     """English phrase → corpus terms, matched longest phrase first on stemmed words."""
 
-    def __init__(self, entries: dict[tuple[str, ...], tuple[str, ...]]) -> None:
+    def __init__(self, entries: dict[tuple[str, ...], tuple[str, ...]], names: dict[str, str] | None = None) -> None:
         self.entries = entries
         self.max_len = max((len(k) for k in entries), default=1)
+        self.names = names or {}  # Chinese term → the English phrase that glosses it
 
     @classmethod
     def load(cls, path: Path) -> "Glossary":
-        return cls({k: v for k, v in read_glossary(path, lambda english: tuple(en_tokens(english))).items() if k})
+        entries = read_glossary(path, lambda english: tuple(en_tokens(english)))
+        return cls({k: v for k, v in entries.items() if k}, glosses(path))
+
+    def english(self, term: str) -> str:
+        """The English for a Chinese term of the documents (护理假 → paternity leave), "" when none."""
+        return self.names.get(term, "")
 
     @property
     def chinese_terms(self) -> set[str]:
@@ -443,6 +459,10 @@ class QueryReader:
         if answer_language in ("zh", "en"):
             q.language = answer_language
         return q
+
+    def gloss(self, term: str) -> str:
+        """English for a Chinese term, read as its class's first name (护理假 → 陪产假 → paternity leave)."""
+        return self.glossary.english(self.classes.get(term, (term,))[0]) or self.glossary.english(term)
 
     def units_for(self, kind: str | None, asked: str = "") -> tuple[str, ...]:
         """The units that answer a kind of figure; "多少天" / "how many days" narrows a duration to days."""

@@ -41,7 +41,9 @@ CitationPublic = Citation  # the domain dataclass is the response schema
 
 
 class AnswerPublic(BaseModel):
-    answer: str
+    answer: str = Field(description="The whole answer as text: the lead line, the quoted sentence, the citation line.")
+    lead: str = Field("", description="The line that answers, before the quote (【包头】男职工护理假（陪产假）25天); "
+                                      "\"\" for a generated answer.")
     abstained: bool
     region: str | None
     language: str
@@ -50,7 +52,8 @@ class AnswerPublic(BaseModel):
     fallback_reason: str | None = None
     standalone_question: str | None = None
     options: list[str] = []
-    citations: list[CitationPublic]
+    citations: list[CitationPublic] = Field(description="Best first. `used: true` marks the clauses the answer "
+                                                        "quotes (its sources); the others are related clauses.")
 
 
 class SearchPublic(BaseModel):
