@@ -110,23 +110,28 @@ def test_chat_streams_a_cited_answer(open_page):
     page = open_page("/")  # how soon the first text shows: bench/deadlines.py
     page.fill("#question", PATERNITY)
     page.press("#question", "Enter")
-    page.wait_for_selector(".msg-bot .answer-text:not(:empty)")
+    page.wait_for_selector(".msg-bot .answer-text:not(:empty)")  # streamed text, then the answer card's lead
 
     bot = page.locator(".msg-bot").first
     expect(bot).to_have_attribute("aria-busy", "false")
-    expect(bot.locator(".answer-text")).to_contain_text("25 days")
-    card = bot.locator(".cite").first
-    expect(card).to_contain_text("第（二）条")
-    expect(card).to_contain_text("包府办发〔2025〕49号")
-    expect(card).to_contain_text("2025-08-06")
-    expect(card.locator(".cite-quote")).to_contain_text("25天的护理假")
-    # the full clause is folded; opened, the quoted sentence is marked inside it
+    expect(bot.locator(".answer-lead")).to_have_text("Baotou: 25 days of paternity leave (护理假)")
+    card = bot.locator(".evidence")
+    expect(card).to_have_count(1)  # the one clause the answer quotes; the others are related clauses
+    expect(card.locator(".cite-line")).to_contain_text("第（二）条")
+    expect(card.locator(".cite-line")).to_contain_text("包府办发〔2025〕49号")
+    expect(card.locator(".cite-line")).to_contain_text("2025-08-06")
+    expect(card.locator(".answer-quote")).to_contain_text("25天的护理假")
+    # the full clause and the document are folded; a tap opens them, the quoted sentence marked inside
     body = card.locator(".cite-body")
     expect(body).to_be_hidden()
     card.locator("summary").click()
     expect(body).to_be_visible()
     expect(body.locator(".clause-text")).to_contain_text("全面落实生育休假制度")
     expect(body.locator("mark.quote")).to_contain_text("男职工享受25天的护理假")
+    expect(body.locator(".facts")).to_contain_text("包头市人民政府办公室")
+    related = bot.locator(".related")
+    expect(related.locator("summary")).to_contain_text("Related clauses")
+    expect(related.locator(".related-list")).to_be_hidden()
     expect(page.locator(".msg-user .bubble")).to_have_text(PATERNITY)
 
 
@@ -388,7 +393,7 @@ def test_small_screens_never_scroll_sideways(open_page, viewport):
     page = open_page("/", viewport=viewport, device_scale_factor=scale, has_touch=True, locale="zh-CN")
     _no_horizontal_scroll(page)
     ask(page, PATERNITY, 1)
-    page.locator(".cite summary").first.click()
+    page.locator(".evidence summary").first.click()
     _no_horizontal_scroll(page)
     expect(page.locator("#send")).to_be_in_viewport()
 
@@ -402,6 +407,81 @@ def test_small_screens_never_scroll_sideways(open_page, viewport):
     staff.locator("#topics .chip").first.click()
     expect(staff.locator(".compare-col")).to_have_count(3)
     _no_horizontal_scroll(staff)
+
+
+PHONE = {"width": 390, "height": 844}
+# the flagship question, and one the documents answer only with "not stated" (and the closest clause)
+ON_A_PHONE = [("包头陪产假多少天", "【包头】男职工护理假（陪产假）25天", False),
+              ("赣州育儿补贴有多少", "【赣州】文件没有写明育儿补贴的具体金额", True)]
+
+
+def _settled(page: Page) -> None:
+    """Wait until the page stops scrolling (the chat scrolls a new question into view, smoothly)."""
+    page.wait_for_function("""() => new Promise((done) => { const y = scrollY;
+        requestAnimationFrame(() => requestAnimationFrame(() => done(scrollY === y))); })""")
+
+
+@pytest.mark.parametrize("question, lead, not_stated", ON_A_PHONE, ids=["flagship", "not-stated"])
+def test_phone_answer_fits_one_screen_quote_once_source_in_view(open_page, web, question, lead, not_stated):
+    page = open_page("/", viewport=PHONE, device_scale_factor=3, is_mobile=True, has_touch=True, locale="zh-CN")
+    ask(page, question, 1)
+    _settled(page)
+    bot = page.locator(".msg-bot").first
+    expect(bot.locator(".answer-lead")).to_contain_text(lead)
+    height = bot.bounding_box()["height"]
+    print(f"\nanswer block {height:.0f} px tall at 390×844")
+    assert height <= PHONE["height"]  # before any expansion
+
+    reply = httpx.post(web.url + "/api/ask", json={"question": question}).json()
+    assert reply["abstained"] is not_stated
+    used = [c for c in reply["citations"] if c["used"]]
+    assert len(used) == 1 and len(reply["citations"]) > 1
+    sentence = used[0]["quote"]
+    assert page.evaluate("document.body.innerText").count(sentence) == 1  # the quoted sentence, once
+
+    # the used citation, whole, between the sticky top bar and the composer: read without scrolling
+    line = bot.locator(".evidence .cite-line")
+    expect(line).to_have_count(1)
+    expect(line).to_contain_text(used[0]["reference"])
+    top, bottom = page.evaluate("""() => [document.querySelector('.topbar').getBoundingClientRect().bottom,
+                                          document.querySelector('.composer-wrap').getBoundingClientRect().top]""")
+    box = line.bounding_box()
+    assert top <= box["y"] and box["y"] + box["height"] <= bottom, (top, box, bottom)
+    # the related clauses are not sources: folded apart, none of them shown
+    expect(bot.locator(".related .related-list")).to_be_hidden()
+    assert page.evaluate("document.body.innerText").count("出处：") == 1
+
+
+def test_answer_card_copies_the_citation_and_shares_the_clause_page(open_page, web):
+    page = open_page("/", locale="zh-CN", permissions=["clipboard-read", "clipboard-write"])
+    ask(page, "包头陪产假多少天", 1)
+    card = page.locator(".evidence").first
+    card.locator(".card-action", has_text="复制出处").click()
+    expect(card.locator(".card-action").first).to_have_text("已复制")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == "《包头市加快完善生育支持政策体系推动建设生育友好型社会重点任务清单》（包府办发〔2025〕49号）第（二）条（2025-08-06）"
+    card.locator(".card-action", has_text="分享条款").click()  # no share sheet on a desktop: the link is copied
+    expect(card.locator(".card-action").nth(1)).to_have_text("链接已复制")
+    link = page.evaluate("navigator.clipboard.readText()")
+    assert link == f"{web.url}/clause/{BAOTOU_DOC}%3A2"
+    clause = open_page(link.removeprefix(web.url), locale="en-US")  # the page a shared link opens, for a person
+    expect(clause.locator("h1")).to_contain_text("第（二）条")
+    expect(clause.locator(".clause-text")).to_contain_text("男职工享受25天的护理假")
+    expect(clause.locator(".facts")).to_contain_text("包头市人民政府办公室")
+    expect(clause.locator("main a[href='/']")).to_have_text("← Back to the questions")
+
+
+def test_clause_page_is_html_for_a_person_and_404s_readably(web):
+    r = httpx.get(f"{web.url}/clause/{BAOTOU_DOC}:2", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert r.headers["content-security-policy"] == CSP
+    assert "<h1 class=\"clause-ref\">《包头市" in r.text and "责任单位" in r.text and "<script" not in r.text
+    assert "http://" not in r.text and "https://" not in r.text  # nothing remote
+    r = httpx.get(f"{web.url}/clause/{BAOTOU_DOC}:2?lang=en")
+    assert "Responsible units" in r.text and 'lang="en"' in r.text
+    missing = httpx.get(f"{web.url}/clause/<b>nope:1", headers={"Accept-Language": "zh-CN"})
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert "没有找到这个条款：&lt;b&gt;nope:1" in missing.text
 
 
 # ---- HTTP: pages, headers, stream ------------------------------------------------------------

@@ -7,10 +7,11 @@ Assistant facade only.
 """
 from __future__ import annotations
 
-import logging
-
+import html
 import json
+import logging
 from pathlib import Path
+from string import Template
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, FastAPI, Query, Request
@@ -29,6 +30,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 PAGE_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
                 "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"}
+esc = html.escape
 
 
 # ---- schemas -----------------------------------------------------------------------------
@@ -138,6 +140,38 @@ def _page(name: str) -> HTMLResponse:
     return HTMLResponse((WEB_DIR / name).read_text(encoding="utf-8"), headers=PAGE_HEADERS)
 
 
+def _lang(request: Request, asked: str | None) -> str:
+    """The clause page's language: ?lang=, else the browser's first language (zh unless it is another)."""
+    if asked in ("zh", "en"):
+        return asked
+    first = request.headers.get("accept-language", "zh").split(",")[0].strip().lower()
+    return "zh" if not first or first.startswith("zh") or first == "*" else "en"
+
+
+def _facts(c, t: dict) -> str:
+    """The document details of a clause as a definition list."""
+    dated = t["dated_effective"].format(date=c.date, effective=c.effective) if c.effective and c.effective != c.date \
+        else c.date
+    rows = [("document", f"《{c.title}》"), ("number", c.doc_number), ("issuer", c.issuer), ("date", dated),
+            ("region", c.region), ("section", c.section), ("units", c.responsible_units)]
+    return "".join(f"<dt>{esc(t[k])}</dt><dd>{esc(v)}</dd>" for k, v in rows if v)
+
+
+def clause_page(citation, texts: dict, lang: str) -> str:
+    """A clause as a page a person reads (what a shared answer links to): reference, document, full text."""
+    t = texts[lang]
+    body = (f'<h1 class="clause-ref">{esc(citation.reference)}</h1>'
+            f'<dl class="facts">{_facts(citation, t)}</dl>'
+            f'<h2>{esc(t["clause_full_text"])}</h2><p class="clause-text">{esc(citation.text)}</p>')
+    return _fill(t, lang, t["clause_page_title"].format(reference=citation.reference), citation.text[:160], body)
+
+
+def _fill(t: dict, lang: str, title: str, description: str, body: str) -> str:
+    return Template((WEB_DIR / "clause.html").read_text(encoding="utf-8")).substitute(
+        html_lang="zh-CN" if lang == "zh" else "en", title=esc(title), description=esc(description),
+        site=esc(t["chat_title"]), body=body, disclaimer=esc(t["clause_disclaimer"]), back=esc(t["back_to_chat"]))
+
+
 def install(app: FastAPI, settings: Settings) -> None:
     """Add the pages, their assets, their texts and their API routes to the app."""
     texts_path = Path(settings.prompts_dir) / "web.json"
@@ -153,6 +187,18 @@ def install(app: FastAPI, settings: Settings) -> None:
     def staff_page() -> HTMLResponse:
         """The hotline staff console."""
         return _page("staff.html")
+
+    @app.api_route("/clause/{clause_id}", methods=["GET", "HEAD"], include_in_schema=False)
+    def clause(clause_id: str, request: Request, lang: str | None = None) -> HTMLResponse:
+        """One clause as a readable page (the link an answer shares); 404 page when there is no such clause."""
+        texts, chosen = json.loads(texts_path.read_text(encoding="utf-8")), _lang(request, lang)
+        try:
+            citation = request.app.state.assistant.clause(clause_id)
+        except NotFound:
+            t = texts[chosen]
+            message = f'<h1>{esc(t["clause_not_found"].format(id=clause_id))}</h1>'
+            return HTMLResponse(_fill(t, chosen, t["chat_title"], "", message), status_code=404, headers=PAGE_HEADERS)
+        return HTMLResponse(clause_page(citation, texts, chosen), headers=PAGE_HEADERS)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:

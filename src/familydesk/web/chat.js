@@ -1,6 +1,6 @@
 // The parents' chat: ask, read the answer as it streams in, open the cited clauses, vote.
 import {
-  applyTexts, cityName, clauseLabel, data, el, errorMessage, fillSelect, highlight, langToggle,
+  applyTexts, cityName, copyText, data, el, errorMessage, fillSelect, highlight, langToggle,
   loadTexts, onLangChange, t, currentLang,
 } from "./common.js";
 
@@ -11,7 +11,6 @@ const question = $("#question");
 const send = $("#send");
 const city = $("#city");
 const status = $("#status");
-const SHOWN_SOURCES = 3;
 let busy = false;
 // the conversation so far, sent with each question so a follow-up ("包头呢？") is understood
 const HISTORY_LIMIT = 20;
@@ -23,42 +22,82 @@ function renderExamples() {
     el("button", { type: "button", class: "chip", onclick: () => ask(q) }, q))));
 }
 
-/** One citation card: the reference up front, the full clause (quote highlighted) folded inside. */
-function citationCard(c, number = null) {
-  const meta = el("span", { class: "cite-meta" },
-    number ? el("span", { class: "cite-number", text: `[${number}]` }) : null,
-    el("span", { class: "badge", dataset: { city: c.region }, text: cityName(c.region) }),
-    c.doc_number ? el("span", { text: c.doc_number }) : null,
-    el("span", { text: c.date }),
-    el("strong", { class: "cite-label", text: clauseLabel(c) }),
-    c.authority === "repost" ? el("span", { class: "badge badge-repost", t: "repost" }) : null);
-  const facts = el("dl", { class: "facts" },
-    c.section ? [el("dt", { t: "section" }), el("dd", { text: c.section })] : null,
-    c.responsible_units ? [el("dt", { t: "units" }), el("dd", { text: c.responsible_units })] : null,
-    [el("dt", { t: "document" }), el("dd", { text: c.reference })]);
-  return el("details", { class: "cite", dataset: { id: c.id } },
-    el("summary", {},
-      el("span", { class: "cite-title", text: `《${c.title}》` }),
-      meta,
-      c.quote ? el("q", { class: "cite-quote", text: c.quote }) : null,
-      el("span", { class: "cite-more", t: "show_clause" })),
-    el("div", { class: "cite-body" },
-      el("p", { class: "clause-text" }, highlight(c.text, [c.quote], "quote")),
-      facts));
+/** A button that says what it did for a moment ("已复制"), then its label again. */
+function actionButton(key, act) {
+  const button = el("button", { type: "button", class: "card-action", t: key });
+  button.addEventListener("click", async () => {
+    const done = await act();
+    if (!done) return;
+    button.dataset.t = done;
+    button.textContent = t(done);
+    setTimeout(() => { button.dataset.t = key; button.textContent = t(key); }, 2000);
+  });
+  return button;
 }
 
-function sources(citations, cited = new Set()) {
+const clauseUrl = (c) => `${location.origin}/clause/${encodeURIComponent(c.id)}`;
+const citeLine = (c) => c.reference + (c.date ? `（${c.date}）` : "");
+
+/** Share the clause's page: the phone's share sheet where there is one, else its link copied. */
+async function share(c, lead) {
+  if (navigator.share) {
+    try { await navigator.share({ title: c.reference, text: lead || c.quote, url: clauseUrl(c) }); return null; }
+    catch (_) { /* cancelled, or not allowed: copy instead */ }
+  }
+  return (await copyText(clauseUrl(c))) ? "link_copied" : null;
+}
+
+/** One used clause: the quote (once), the citation line; a tap opens the whole clause and the document. */
+function evidence(c, lead, { number = null, closest = false } = {}) {
+  const facts = el("dl", { class: "facts" },
+    [el("dt", { t: "document" }), el("dd", { text: `《${c.title}》` })],
+    c.doc_number ? [el("dt", { t: "number" }), el("dd", { text: c.doc_number })] : null,
+    [el("dt", { t: "issuer" }), el("dd", { text: c.issuer })],
+    [el("dt", { t: "date" }), el("dd", { text: c.effective && c.effective !== c.date
+      ? t("dated_effective", { date: c.date, effective: c.effective }) : c.date })],
+    c.section ? [el("dt", { t: "section" }), el("dd", { text: c.section })] : null,
+    c.responsible_units ? [el("dt", { t: "units" }), el("dd", { text: c.responsible_units })] : null);
+  return el("section", { class: "evidence", dataset: { id: c.id } },
+    closest ? el("p", { class: "evidence-label", t: "closest_clause" }) : null,
+    el("details", { class: "clause-fold" },
+      el("summary", {},
+        c.quote ? el("q", { class: "answer-quote", text: c.quote }) : null,
+        el("span", { class: "cite-line" },
+          number ? el("span", { class: "cite-number", text: `[${number}] ` }) : null,
+          el("span", { class: "cite-prefix", t: "source_prefix" }), citeLine(c)),
+        el("span", { class: "cite-more", t: "show_clause" })),
+      el("div", { class: "cite-body" },
+        el("p", { class: "clause-text" }, highlight(c.text, [c.quote], "quote")),
+        facts,
+        el("p", { class: "clause-link" }, el("a", { href: `/clause/${encodeURIComponent(c.id)}`, t: "open_clause_page" })))),
+    el("div", { class: "card-actions" },
+      actionButton("copy_cite", async () => ((await copyText(citeLine(c))) ? "cite_copied" : null)),
+      actionButton("share_clause", () => share(c, lead))));
+}
+
+/** Clauses retrieved with the answer that it does not quote: apart, folded, never called sources. */
+function related(citations) {
   if (!citations.length) return null;
-  // a generated answer cites [n]: the n-th citation; those are shown first, numbered
-  const shown = Math.max(SHOWN_SOURCES, Math.max(0, ...cited));
-  const first = citations.slice(0, shown).map((c, i) => citationCard(c, cited.has(i + 1) ? i + 1 : null));
-  const rest = citations.slice(shown);
-  return el("section", { class: "sources" },
-    el("h3", { t: "sources" }),
-    first,
-    rest.length ? el("details", { class: "more-sources" },
-      el("summary", { dataset: { t: "more_sources", n: rest.length }, text: t("more_sources", { n: rest.length }) }),
-      rest.map((c) => citationCard(c))) : null);
+  return el("details", { class: "related" },
+    el("summary", { dataset: { t: "related", n: citations.length }, text: t("related", { n: citations.length }) }),
+    el("ul", { class: "related-list" }, citations.map((c) => el("li", {},
+      el("a", { href: `/clause/${encodeURIComponent(c.id)}` }, citeLine(c)),
+      el("span", { class: "badge", dataset: { city: c.region }, text: cityName(c.region) })))));
+}
+
+/** The answer card: the line that answers, then each used clause once, then the related clauses. */
+function answerCard(payload) {
+  const used = payload.citations.filter((c) => c.used);
+  // a generated answer cites [n]: the n-th citation
+  const cited = new Set([...payload.answer.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])));
+  const lead = payload.lead || payload.answer;
+  return el("div", { class: "answer-card" },
+    el("p", { class: payload.lead ? "answer-text answer-lead" : "answer-text", text: lead }),
+    used.map((c) => evidence(c, lead, {
+      number: cited.has(payload.citations.indexOf(c) + 1) ? payload.citations.indexOf(c) + 1 : null,
+      closest: payload.reason === "figure_not_stated",
+    })),
+    related(payload.citations.filter((c) => !c.used)));
 }
 
 function feedbackRow(answerId) {
@@ -140,15 +179,16 @@ async function ask(text, chosenRegion = null) {
         answerText.textContent = ""; // what was shown failed a check; the checked answer follows
       } else if (name === "answer") {
         typing.remove();
-        answerText.textContent = payload.answer;
+        const card = answerCard(payload);
+        answerText.replaceWith(card);
         if (payload.standalone_question && payload.standalone_question.normalize("NFKC") !== q.normalize("NFKC")) {
           // how a follow-up was read, said discreetly: 理解为：包头有生育补贴吗
-          answerText.before(el("p", { class: "understood", text: t("understood", { question: payload.standalone_question }) }));
+          card.before(el("p", { class: "understood", text: t("understood", { question: payload.standalone_question }) }));
         }
         history.push({ role: "user", content: q }, { role: "assistant", content: payload.answer.slice(0, 4000) });
         if (payload.abstained) {
           bot.classList.add("abstained");
-          answerText.before(el("p", { class: "badge badge-abstained", t: "abstained_label" }));
+          card.before(el("p", { class: "badge badge-abstained", t: "abstained_label" }));
         }
         if (payload.reason === "clarify" && (payload.options || []).length) {
           // the answer depends on where: one button per region, which asks the same question for it
@@ -158,8 +198,7 @@ async function ask(text, chosenRegion = null) {
               ask(q, region);
             } }))));
         }
-        const cited = new Set([...payload.answer.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])));
-        bot.append(sources(payload.citations, cited) || "", feedbackRow(payload.answer_id));
+        bot.append(feedbackRow(payload.answer_id));
         bot.dataset.region = payload.region || "";
         status.textContent = t("answer_done");
       } else if (name === "error") {
