@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from html import unescape
 from pathlib import Path
 
@@ -140,14 +141,41 @@ def test_paternity_leave_answer_cites_clause_and_shows_it(bot):
     assert reply["parse_mode"] == "HTML"
     actions = bot.calls_to("sendChatAction", chat)
     assert actions and actions[0].params["action"] == "typing"
-    # one line per citation, one 📄 原文 button per citation
+    # the lead glosses the term; one citation line and one 📄 原文 button for the clause used, one for the related
+    assert "<b>Baotou: 25 days of paternity leave (护理假)</b>" in reply["text"]
     buttons = [b for row in reply["reply_markup"]["inline_keyboard"] for b in row]
-    lines = [line for line in reply["text"].splitlines() if re.match(r"\d+\. 《", line)]
-    assert len(buttons) == len(lines) >= 1 and all("📄 原文" in b["text"] for b in buttons)
+    lines = [line for line in reply["text"].splitlines() if line.startswith("Source: 《")]
+    assert len(lines) == 1 and [b["text"] for b in buttons[:-1]] == ["📄 原文 1"]
     assert buttons[0]["callback_data"] == "clause:baotou-2025-task-list:2"
+    assert buttons[-1]["text"].startswith("Related clauses (") and buttons[-1]["callback_data"].startswith("related:")
     bot.press(bot.bot_message(chat), buttons[0]["callback_data"])
     clause = bot.wait_sent(chat, 2)[1]["text"]
     assert "男职工享受25天的护理假" in clause and "第（二）条" in clause
+
+
+def test_flagship_answer_fits_a_phone_screen_and_lists_only_used_clauses_as_sources(bot, assistant):
+    chat = next(_chats)
+    bot.send("包头陪产假多少天", chat_id=chat)
+    [reply] = bot.wait_sent(chat)
+    text = unescape(re.sub(r"<[^>]+>", "", reply["text"]))  # what the phone shows (Telegram counts it so)
+    assert tg_len(text) <= 600, (tg_len(text), text)
+    answer = assistant.ask("包头陪产假多少天")
+    [used] = answer.used
+    assert len(answer.related) >= 2
+    assert text.startswith("❓ 包头陪产假多少天\n\n【包头】男职工护理假（陪产假）25天\n")
+    assert text.count(used.quote) == 1 and text.count("出处：") == 1
+    assert f"出处：{used.reference}（{used.date}）" in text
+    for c in answer.related:  # retrieved, not used: never listed as a source
+        assert c.clause not in text.split(used.quote)[-1] and c.reference not in text
+    buttons = [b for row in reply["reply_markup"]["inline_keyboard"] for b in row]
+    assert [b["text"] for b in buttons] == ["📄 原文 1", f"相关条款（{len(answer.related)}）"]
+    # the related clauses, on demand: under their own title, each behind its 📄 原文 button
+    bot.press(bot.bot_message(chat), buttons[1]["callback_data"])
+    listed = bot.wait_sent(chat, 2)[1]
+    assert listed["text"].startswith("<b>相关条款") and "出处" not in listed["text"].split("</b>", 1)[1]
+    assert all(c.reference in unescape(listed["text"]) for c in answer.related)
+    related_buttons = [b["callback_data"] for row in listed["reply_markup"]["inline_keyboard"] for b in row]
+    assert related_buttons == [f"clause:{c.id}" for c in answer.related]
 
 
 def test_three_child_maternity_leave(bot):
@@ -206,7 +234,8 @@ def test_groups_answer_only_when_mentioned_or_replied_to(bot, running):
 def test_long_answer_is_split_at_sentences(bot, assistant, monkeypatch):
     citation = assistant.clause("baotou-2025-task-list:2")
     sentences = [f"第{i}句：女职工享受一、二孩158天的产假、三孩188天的产假。" for i in range(400)]
-    long = Answer(answer="".join(sentences), abstained=False, region="包头", citations=[citation], language="zh")
+    long = Answer(answer="".join(sentences), abstained=False, region="包头", citations=[replace(citation, used=True)],
+                  language="zh")
     monkeypatch.setattr(assistant, "ask", lambda question, region=None, history=None: long)
     chat = next(_chats)
     bot.send("包头产假", chat_id=chat)

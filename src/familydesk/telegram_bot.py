@@ -59,7 +59,8 @@ log = logging.getLogger(__name__)
 LIMIT = 4096  # characters per message (Telegram counts UTF-16 code units)
 HISTORY = 20  # messages of a chat kept for follow-up questions (10 questions and their answers)
 MAX_QUESTION = 1000  # as in the API
-MAX_CITATIONS = 3
+QUOTE_CHARS = 220  # of a quoted sentence, what a message shows (the whole clause is behind 📄 原文)
+RELATED_KEPT = 20  # answers per chat whose related clauses the 相关条款 button can still list
 ECHO_CHARS = 200  # how much of a question is repeated above its answer
 CALLBACK_BYTES = 64  # Telegram's limit on callback_data
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -122,24 +123,57 @@ def split_message(text: str, limit: int = LIMIT) -> list[str]:
     return pack(_pieces(text, limit), limit)
 
 
-def render_answer(answer: Answer, texts: Texts, question: str) -> tuple[list[str], InlineKeyboardMarkup | None]:
-    """The answer as HTML messages: the question, the answer, one line per citation; a 📄 原文 button each."""
+def _clause_button(texts: Texts, lang: str, n: int, clause_id: str) -> InlineKeyboardButton | None:
+    data = f"clause:{clause_id}"
+    return InlineKeyboardButton(texts(lang, "source_button", n=n), callback_data=data) \
+        if len(data.encode()) <= CALLBACK_BYTES else None
+
+
+def _quoted(quote: str) -> str:
+    """The quoted sentence, cut to fit one phone screen (the whole clause is behind 📄 原文)."""
+    return quote if len(quote) <= QUOTE_CHARS else quote[:QUOTE_CHARS].rstrip("，、；,; ") + "……"
+
+
+def render_answer(answer: Answer, texts: Texts, question: str, related_key: str | None = None
+                  ) -> tuple[list[str], InlineKeyboardMarkup | None]:
+    """The answer in one shape, within a phone screen: the question, the line that answers (bold), each used
+    clause's sentence and its citation line; a 📄 原文 button per used clause, one button for the related ones."""
     lang = answer.language
     asked = question if len(question) <= ECHO_CHARS else question[:ECHO_CHARS] + "…"
     pieces = [f"<i>{esc(texts(lang, 'asked', question=asked))}</i>\n"]
     if answer.standalone_question and clean_input(answer.standalone_question) != clean_input(question):  # a follow-up
         pieces.append(f"<i>{esc(texts(lang, 'understood', question=answer.standalone_question))}</i>\n")
-    pieces += ["\n", *_pieces(answer.answer)]
-    buttons = []
-    citations = answer.citations[:MAX_CITATIONS]
-    if citations:
-        pieces.append(f"\n\n<b>{esc(texts(lang, 'sources'))}</b>")
-        for n, c in enumerate(citations, 1):
-            pieces += _pieces(f"\n{n}. {c.reference}" + (f"（{c.date}）" if c.date else ""))
-            data = f"clause:{c.id}"
-            if len(data.encode()) <= CALLBACK_BYTES:
-                buttons.append(InlineKeyboardButton(texts(lang, "source_button", n=n), callback_data=data))
+    used = answer.used
+    if answer.lead:  # the extractive shape: lead, then each used clause's sentence once and its citation line
+        pieces += ["\n", f"<b>{esc(answer.lead)}</b>"]
+        for c in used:
+            pieces += _pieces(f"\n\n“{_quoted(c.quote)}”" if c.quote else "")
+            pieces += _pieces("\n" + texts(lang, "source_line", reference=c.reference + (f"（{c.date}）" if c.date else "")))
+    else:  # a generated answer or one with nothing to quote: its text, then the clauses it cites
+        pieces += ["\n", *_pieces(answer.answer)]
+        if used:
+            pieces.append(f"\n\n<b>{esc(texts(lang, 'sources'))}</b>")
+            for n, c in enumerate(used, 1):
+                pieces += _pieces(f"\n{n}. {c.reference}" + (f"（{c.date}）" if c.date else ""))
+    buttons = [b for n, c in enumerate(used, 1) if (b := _clause_button(texts, lang, n, c.id))]
+    if related_key and answer.related:
+        buttons.append(InlineKeyboardButton(texts(lang, "related_button", n=len(answer.related)),
+                                            callback_data=f"related:{related_key}"))
     return pack(pieces), (InlineKeyboardMarkup([buttons]) if buttons else None)
+
+
+def remember_related(state: dict, answer: Answer) -> str | None:
+    """Keep the ids of an answer's related clauses in the chat's state (the last few answers) for the
+    相关条款 button; the key that button carries."""
+    if not answer.related:
+        return None
+    kept = state.setdefault("related", {})
+    key = str(state.get("related_seq", 0) + 1)
+    state["related_seq"] = int(key)
+    kept[key] = [c.id for c in answer.related]
+    for old in list(kept)[:-RELATED_KEPT]:
+        del kept[old]
+    return key
 
 
 # ---- per-chat and per-user state ---------------------------------------------------------
@@ -252,7 +286,7 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: 
         answer = await asyncio.to_thread(desk.assistant.ask, question, region or state.get("city"), history[-HISTORY:])
     history += [{"role": "user", "content": redact(question)[:4000]}, {"role": "assistant", "content": answer.answer[:4000]}]
     del history[:-HISTORY]
-    messages, keyboard = render_answer(answer, desk.texts, question)
+    messages, keyboard = render_answer(answer, desk.texts, question, remember_related(state, answer))
     if answer.reason == "clarify" and answer.options:  # the answer depends on where: one button per region
         state["pending"] = redact(question)[:MAX_QUESTION]
         buttons = [InlineKeyboardButton(desk.texts.city_buttons.get(r) or f"{r} {desk.assistant.english_name(r)}",
@@ -382,6 +416,27 @@ async def show_clause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await update.effective_chat.send_message(text)
 
 
+async def show_related(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List an answer's related clauses (the 相关条款 button): not its sources, each with its 📄 原文 button."""
+    desk, query, lang = _desk(context), update.callback_query, _lang(update, context)
+    await query.answer()
+    ids = _chat(context).get("related", {}).get(query.data.split(":", 1)[1], [])
+    if not ids:
+        await update.effective_chat.send_message(esc(desk.texts(lang, "related_gone")))
+        return
+    citations = [await asyncio.to_thread(desk.assistant.clause, i) for i in ids]
+    pieces = [f"<b>{esc(desk.texts(lang, 'related_title'))}</b>"]
+    for n, c in enumerate(citations, 1):
+        pieces += _pieces(f"\n{n}. {c.reference}" + (f"（{c.date}）" if c.date else ""))
+    buttons = [b for n, c in enumerate(citations, 1) if (b := _clause_button(desk.texts, lang, n, c.id))]
+    messages = pack(pieces)
+    for i, text in enumerate(messages):
+        last = i == len(messages) - 1
+        await update.effective_chat.send_message(
+            text, reply_markup=InlineKeyboardMarkup([buttons[j:j + 3] for j in range(0, len(buttons), 3)])
+            if last and buttons else None)
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure without personal data, apologise to the user, keep running."""
     error = context.error
@@ -483,6 +538,7 @@ def build_application(assistant: Assistant, settings: Settings, *, polling: bool
     application.add_handler(CallbackQueryHandler(example, pattern=r"^ask:\d+$"))
     application.add_handler(CallbackQueryHandler(show_clause, pattern=r"^clause:"))
     application.add_handler(CallbackQueryHandler(region_chosen, pattern=r"^in:"))
+    application.add_handler(CallbackQueryHandler(show_related, pattern=r"^related:"))
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, question))
     application.add_error_handler(on_error)
     return application
