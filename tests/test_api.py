@@ -20,6 +20,30 @@ def test_ask_contract(live):
     assert scores[0] == max(scores)
 
 
+def test_citations_say_which_clauses_the_answer_used(live):
+    schema = httpx.get(live.url + "/openapi.json").json()["components"]["schemas"]
+    assert schema["Citation"]["properties"]["used"]["type"] == "boolean"
+    assert "lead" in schema["AnswerPublic"]["properties"] and "used" in schema["AnswerPublic"]["properties"][
+        "citations"]["description"]
+    body = httpx.post(live.url + "/api/ask", json={"question": "包头陪产假多少天"}).json()
+    used = [c for c in body["citations"] if c["used"]]
+    assert [c["id"] for c in used] == ["baotou-2025-task-list:2"] and used[0]["quote"] in body["answer"]
+    related = [c for c in body["citations"] if not c["used"]]
+    assert related and all(c["quote"] == "" and c["reference"] not in body["answer"] for c in related)
+    assert body["lead"] == "【包头】男职工护理假（陪产假）25天" and body["answer"].startswith(body["lead"] + "\n")
+    # not stated: the closest clause is used, and the lead says what is not stated
+    body = httpx.post(live.url + "/api/ask", json={"question": "赣州育儿补贴有多少"}).json()
+    assert body["abstained"] is True and body["reason"] == "figure_not_stated"
+    assert [c["used"] for c in body["citations"]][:2] == [True, False]
+    assert body["lead"].startswith("【赣州】文件没有写明育儿补贴的具体金额")
+    # several regions: one used clause each, in the order answered
+    body = httpx.post(live.url + "/api/ask", json={"question": "产假多少天"}).json()
+    assert len({c["region"] for c in body["citations"] if c["used"]}) == len(body["lead"].split("\n")) - 1 >= 2
+    # a search has no answer: nothing in it is used
+    hits = httpx.get(live.url + "/api/search", params={"q": "护理假"}).json()["hits"]
+    assert hits and not any(h["used"] for h in hits)
+
+
 def test_ask_with_region_and_abstain(make_client):
     client = make_client()
     r = client.post("/api/ask", json={"question": "产假多少天", "region": "Beijing"})

@@ -21,15 +21,19 @@ def test_models_lists_familydesk(v1):
     assert [m.id for m in client(v1).models.list()] == ["familydesk"]
 
 
-def test_completion_over_http_answers_with_numbered_references_and_citations(live):
+def test_completion_over_http_answers_in_one_shape_with_the_citations(live):
     real = openai.OpenAI(base_url=live.url + "/v1", api_key="sk-any", max_retries=0)  # no keys configured: open
     r = real.chat.completions.create(model="familydesk", messages=[
         {"role": "system", "content": "You are helpful."},
         {"role": "user", "content": "how long is paternity leave in Baotou"}])
     text = r.choices[0].message.content
-    assert "25" in text and "\n[1] 《包头市" in text and r.choices[0].finish_reason == "stop"
+    lead, quote, source = text.split("\n")  # the line that answers, the quote once, one citation line
+    assert lead == "Baotou: 25 days of paternity leave (护理假)" and r.choices[0].finish_reason == "stop"
+    assert quote.startswith("“") and "男职工享受25天的护理假" in quote and text.count("男职工享受25天的护理假") == 1
+    assert source.startswith("Source: 《包头市") and "[1]" not in text
     extra = r.model_extra
     assert extra["citations"][0]["id"] == "baotou-2025-task-list:2" and extra["abstained"] is False
+    assert [c["used"] for c in extra["citations"]] == [True] + [False] * (len(extra["citations"]) - 1)
 
 
 def test_streaming_in_openai_chunks_with_history(v1):
@@ -38,7 +42,7 @@ def test_streaming_in_openai_chunks_with_history(v1):
         {"role": "user", "content": "包头呢？"}])
     chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks)
-    assert "包头" in text and "[1] 《" in text and len(chunks) >= 4
+    assert "【包头】" in text and "出处：《" in text and len(chunks) >= 4
     last = chunks[-1]
     assert last.choices[0].finish_reason == "stop" and last.model_extra["standalone_question"] == "包头有生育补贴吗"
 

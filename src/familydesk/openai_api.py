@@ -77,8 +77,12 @@ def _split(messages: list[ChatMessage]) -> tuple[str, list[dict]]:
 
 
 def rendered(answer: Answer) -> str:
-    """The answer, then its numbered clause references: what a chat front end shows."""
-    refs = [f"[{i}] {c.reference}" + (f"（{c.date}）" if c.date else "") for i, c in enumerate(answer.citations[:3], 1)]
+    """What a chat front end shows: an extractive answer as it is (the line that answers, the quote, its one
+    citation line); a generated one followed by the numbered references of the clauses it cites ([n])."""
+    if answer.lead:
+        return answer.answer
+    refs = [f"[{i}] {c.reference}" + (f"（{c.date}）" if c.date else "")
+            for i, c in enumerate(answer.citations, 1) if c.used]
     return answer.answer + ("\n\n" + "\n".join(refs) if refs else "")
 
 
