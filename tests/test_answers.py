@@ -141,3 +141,52 @@ def test_a_vague_timely_is_no_number_of_days(assistant):
     for question in ("北京女职工的产假是多少天", "北京父母每年各有几天育儿假"):
         a = assistant.ask(question)
         assert a.abstained and a.reason == "figure_not_stated", (question, a.answer)
+
+
+# ---- one shape: the line that answers, the quote once, one citation line --------------------------
+def test_flagship_answer_has_one_shape_in_both_languages(assistant):
+    zh = assistant.ask("包头陪产假多少天")
+    assert zh.lead == "【包头】男职工护理假（陪产假）25天"  # the figure, the documents' term, the question's word
+    lead, quote, source = zh.answer.split("\n")
+    assert lead == zh.lead and quote == f"“{zh.used[0].quote}”" and source.startswith("出处：《包头市")
+    assert [c.used for c in zh.citations] == [True] + [False] * (len(zh.citations) - 1)
+    en = assistant.ask("how long is paternity leave in Baotou")
+    assert en.lead == "Baotou: 25 days of paternity leave (护理假)"  # glossed from index/glossary.tsv
+    assert en.answer.count("男职工享受25天的护理假") == 1
+
+
+def test_not_stated_answer_leads_with_what_is_not_stated(assistant):
+    a = assistant.ask("赣州育儿补贴有多少")
+    assert a.abstained and a.reason == "figure_not_stated"
+    assert a.lead.startswith("【赣州】文件没有写明育儿补贴的具体金额") and "12345" in a.lead
+    lead, closest, source = a.answer.split("\n")
+    assert closest == f"最相关的规定：“{a.used[0].quote}”" and source.startswith("出处：")
+    en = assistant.ask("how much is the childcare subsidy in Ganzhou")
+    assert en.lead.startswith("Ganzhou: the documents do not state the amount of money for childcare subsidy (育儿补贴).")
+
+
+def test_a_colloquial_who_is_not_taken_for_the_topic(assistant):
+    a = assistant.ask("How many days off do dads get in Baotou?")  # dads → 男职工: who, not what
+    assert a.lead == "Baotou: 25 days of paternity leave (护理假)"
+
+
+def test_lead_figures_get_english_units_and_pass_the_number_guard(assistant):
+    leads = assistant.answerer.leads
+    q = assistant.reader.read("how much is the childcare subsidy in Ganzhou")
+    key = "对三孩家庭每孩每年发放3600元育儿补贴"
+    lead = leads(q, "Ganzhou", "育儿补贴", key, [("3600", "元")], True)
+    assert lead == "Ganzhou: childcare subsidy (育儿补贴) of 3,600 yuan per child a year"
+    assert number_guard(lead, [key]) == []
+    big = leads(q, "Ganzhou", "育儿补贴", "一次性发放1.5万元", [("1.5", "万元")], True)
+    assert big == "Ganzhou: childcare subsidy (育儿补贴) of 15,000 yuan once" and number_guard(big, ["一次性发放1.5万元"]) == []
+    days = leads(assistant.reader.read("how long is paternity leave"), "Baotou", "护理假", "男职工享受十五天护理假",
+                 [("十五", "天")], True)
+    assert days == "Baotou: 15 days of paternity leave (护理假)"
+    zh = leads(assistant.reader.read("包头育儿补贴多少钱"), "包头", "育儿补贴", key, [("3600", "元")], True)
+    assert zh == "【包头】三孩育儿补贴每孩每年3600元"
+
+
+def test_gloss_reads_the_policy_term_class_first(assistant):
+    gloss = assistant.reader.gloss
+    assert gloss("护理假") == gloss("陪产假") == "paternity leave"  # 护理假 ≡ 陪产假 (index/policy_terms.tsv)
+    assert gloss("育儿补贴") == "childcare subsidy" and gloss("不是术语") == ""

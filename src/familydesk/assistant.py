@@ -90,7 +90,7 @@ class Assistant:
             # English words the glossary lacks, read through CC-CEDICT into these words (built in the background)
             snap.reader.dictionary = Dictionary(snap.reader.known, en_tokens, snap.index.term_weight).warm()
             snap.answerer = ExtractiveAnswerer(snap.corpus, snap.texts, snap.reader.units_for, s.min_relevance,
-                                               snap.reader.gloss, snap.reader.qualifiers)
+                                               snap.reader.gloss, snap.reader.qualifiers, snap.reader.vocabulary)
             snap.answerer.term_weight = snap.index.term_weight
             snap.llm = LLMAnswerer(s, snap.answerer, snap.texts) if s.llm_base_url else None
             snap.retriever = ClauseRetriever(index=snap.index, reader=snap.reader, k=LLM_K if snap.llm else SEARCH_K)

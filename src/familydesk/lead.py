@@ -26,9 +26,18 @@ class Leads:
     """Composes lead lines from a Pick of the extractive answerer; texts from answers.json."""
 
     def __init__(self, texts, value: Callable[[str], Decimal], gloss: Callable[[str], str] | None = None,
-                 qualifiers: tuple[str, ...] = ()) -> None:
+                 qualifiers: tuple[str, ...] = (), vocabulary: frozenset[str] = frozenset()) -> None:
         self.texts, self.value, self.qualifiers = texts, value, qualifiers  # value: 二十五 → 25
         self.gloss = gloss or (lambda term: "")
+        self.vocabulary = vocabulary  # the documents' terms the glossaries know (护理假, 育儿补贴)
+
+    def topic(self, topic: str, key: str) -> str:
+        """What the figure is of: the question's term the sentence uses, unless that only says who (男职工, from
+        "dads"); then the longest known term of the phrase holding the figure (护理假)."""
+        if topic and topic not in self.qualifiers:
+            return topic
+        found = [t for t in self.vocabulary if t in key and t not in self.qualifiers]
+        return max(found, key=len, default=topic)
 
     def _data(self, lang: str) -> dict:
         return self.texts.data[lang]["lead"]
@@ -66,7 +75,7 @@ class Leads:
                  stated: bool) -> str:
         """The lead line for one region's answer."""
         lang, T = q.language, self.texts
-        d, term = self._data(lang), self.term(q, topic)
+        d, term = self._data(lang), self.term(q, self.topic(topic, key))
         if not stated:
             tail = T(lang, "not_stated_tail", what=T.what(lang, q.quantity), city=city)
             return d["not_stated"].format(city=city, term=term or d["it"], what=T.what(lang, q.quantity), tail=tail)

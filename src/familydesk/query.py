@@ -460,6 +460,11 @@ class QueryReader:
             q.language = answer_language
         return q
 
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """The documents' terms the glossary and the policy term classes name (护理假, 育儿补贴)."""
+        return frozenset(self.glossary.names) | frozenset(self.classes)
+
     def gloss(self, term: str) -> str:
         """English for a Chinese term, read as its class's first name (护理假 → 陪产假 → paternity leave)."""
         return self.glossary.english(self.classes.get(term, (term,))[0]) or self.glossary.english(term)
