@@ -3,9 +3,11 @@
     .venv/bin/python bench/screenshots.py [--out docs]     (or: make screenshots)
 
 Serves the app (the shipped knowledge base, a throw-away Chroma folder and data folder) on a loopback
-port, drives Debian's Chromium through Playwright and writes docs/screenshot-chat.png (desktop),
-docs/screenshot-staff.png (search and a clause), docs/screenshot-compare.png (产假 across cities) and
-docs/screenshot-phone.png (the chat at 390×844). Chinese needs a CJK font (`fonts-wqy-microhei`).
+port, drives Debian's Chromium through Playwright and writes, for the flagship question (包头陪产假多少天)
+and a "not stated" one (赣州育儿补贴有多少), the chat on a desktop with the clause opened
+(docs/screenshot-chat.png, docs/screenshot-chat-not-stated.png) and at 390×844 as it arrives
+(docs/screenshot-phone.png, docs/screenshot-phone-not-stated.png); then docs/screenshot-staff.png (search and a
+clause) and docs/screenshot-compare.png (育儿补贴 across cities). Chinese needs a CJK font (`fonts-wqy-microhei`).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--no-first-run", "--disable-sync", "--disable-quic", "--hide-scrollbars"]
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
+ANSWERS = {"": "包头陪产假多少天", "-not-stated": "赣州育儿补贴有多少"}  # file suffix → question
 
 
 def serve(tmp: Path) -> LiveServer:
@@ -40,13 +43,14 @@ def settle(page) -> None:
     page.wait_for_timeout(250)
 
 
-def chat(page, url: str, question: str) -> None:
+def chat(page, url: str, question: str, expand: bool) -> None:
     page.goto(url + "/")
     page.wait_for_selector("body.ready", state="attached")
     page.fill("#question", question)
     page.press("#question", "Enter")
-    page.wait_for_selector('.msg-bot[aria-busy="false"] .cite')
-    page.locator(".msg-bot .cite summary").first.click()
+    page.wait_for_selector('.msg-bot[aria-busy="false"] .answer-card')
+    if expand:  # the whole clause and the document, as a tap shows them
+        page.locator(".msg-bot .evidence summary").first.click()
     # the question just under the sticky top bar
     page.locator(".msg-user").first.evaluate(
         "n => window.scrollTo(0, n.offsetTop - document.querySelector('.topbar').offsetHeight - 16)")
@@ -69,10 +73,11 @@ def main() -> None:
 
             desktop = browser.new_context(viewport=DESKTOP, locale="zh-CN", color_scheme="light",
                                           permissions=["clipboard-read", "clipboard-write"])
-            page = desktop.new_page()
-            chat(page, url, "包头护理假有多少天？")
-            settle(page)
-            page.screenshot(path=args.out / "screenshot-chat.png")
+            for suffix, question in ANSWERS.items():
+                page = desktop.new_page()
+                chat(page, url, question, expand=True)
+                settle(page)
+                page.screenshot(path=args.out / f"screenshot-chat{suffix}.png")
 
             page = desktop.new_page()
             page.goto(url + "/staff")
@@ -98,12 +103,13 @@ def main() -> None:
 
             phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
                                         locale="zh-CN", color_scheme="light")
-            page = phone.new_page()
-            chat(page, url, "包头护理假有多少天？")
-            settle(page)
-            page.screenshot(path=args.out / "screenshot-phone.png")
+            for suffix, question in ANSWERS.items():
+                page = phone.new_page()
+                chat(page, url, question, expand=False)
+                settle(page)
+                page.screenshot(path=args.out / f"screenshot-phone{suffix}.png")
             browser.close()
-    for name in ("chat", "staff", "compare", "phone"):
+    for name in ("chat", "chat-not-stated", "staff", "compare", "phone", "phone-not-stated"):
         print(args.out / f"screenshot-{name}.png")
 
 

@@ -118,7 +118,8 @@ def test_the_asked_figure_comes_first_when_a_sentence_states_several(lexical):
     lexical.ingest(WILD / "济南市_政策规章_73.md")
     a = lexical.ask("How much is the childcare subsidy for a second child in Jinan?")
     assert not a.abstained and a.citations[0].clause == "第五条"
-    assert a.answer.startswith("Jinan: 7200 yuan")  # 二孩 is rarer than 育儿补贴: its phrase leads
+    # 二孩 is rarer than 育儿补贴: its phrase's figure leads, with English units
+    assert a.lead == "Jinan: childcare subsidy (育儿补贴) of 7,200 yuan a year" and a.answer.startswith(a.lead + "\n")
 
 
 def test_place_without_documents_answered_by_the_nation_says_so(lexical):
