@@ -199,6 +199,8 @@ async function ask(text, chosenRegion = null) {
             } }))));
         }
         bot.append(feedbackRow(payload.answer_id));
+        // the question at the top again, now that the page is long enough: the whole card in view on a phone
+        mine.scrollIntoView({ block: "start", behavior: "smooth" });
         bot.dataset.region = payload.region || "";
         status.textContent = t("answer_done");
       } else if (name === "error") {
