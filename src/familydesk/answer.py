@@ -228,7 +228,7 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
     def __init__(self, corpus: Corpus, texts: Texts, units_for, min_relevance: float, gloss=None,
                  qualifiers: tuple[str, ...] = (), vocabulary: frozenset[str] = frozenset()) -> None:
         self.corpus, self.texts, self.units_for = corpus, texts, units_for
-        self.leads = Leads(texts, _cn_value, gloss, qualifiers, vocabulary)  # the line that answers, before the quote
+        self.leads = Leads(texts, gloss, qualifiers, vocabulary)  # the line that answers, before the quote
         self.min_relevance = min_relevance
         self.term_weight = None  # the index's idf of a term (set by the assistant once the index is built)
 

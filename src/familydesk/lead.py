@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Callable
 
 from .query import Query
+from .text import chinese_numeral_value
 
 
 def _grouped(value: Decimal) -> str:
@@ -25,9 +26,9 @@ def _grouped(value: Decimal) -> str:
 class Leads:
     """Composes lead lines from a Pick of the extractive answerer; texts from answers.json."""
 
-    def __init__(self, texts, value: Callable[[str], Decimal], gloss: Callable[[str], str] | None = None,
-                 qualifiers: tuple[str, ...] = (), vocabulary: frozenset[str] = frozenset()) -> None:
-        self.texts, self.value, self.qualifiers = texts, value, qualifiers  # value: 二十五 → 25
+    def __init__(self, texts, gloss: Callable[[str], str] | None = None, qualifiers: tuple[str, ...] = (),
+                 vocabulary: frozenset[str] = frozenset()) -> None:
+        self.texts, self.qualifiers = texts, qualifiers
         self.gloss = gloss or (lambda term: "")
         self.vocabulary = vocabulary  # the documents' terms the glossaries know (护理假, 育儿补贴)
 
@@ -60,7 +61,7 @@ class Leads:
         per = next((p for p in sorted(d["per"], key=len, reverse=True) if p in key), "")
         if lang != "en":
             return f"{d['per'][per] if per else ''}{number}{unit}"
-        value = Decimal(number) if number[0].isdigit() else self.value(number)
+        value = Decimal(number) if number[0].isdigit() else Decimal(chinese_numeral_value(number))
         scale, base = d["scale"].get(unit, [1, unit])
         shown = " ".join(x for x in (_grouped(value * scale), self.texts.unit_en(base)) if x)
         return f"{shown} {d['per'][per]}" if per else shown
