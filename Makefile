@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-setup-browser: ## Debian's Chromium for the browser tests (Playwright drives it; never `playwright install`)
+setup-browser: ## Debian's Chromium and a CJK font for the browser tests (Playwright drives it; never `playwright install`)
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	fc-list 2>/dev/null | grep -qi -e wqy -e "noto sans cjk" || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei)
 
 setup-servers: ## Debian's redis-server and postgresql for the replica tests (the tests start them in temp folders)
 	command -v redis-server >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server)
