@@ -190,3 +190,19 @@ def test_gloss_reads_the_policy_term_class_first(assistant):
     gloss = assistant.reader.gloss
     assert gloss("护理假") == gloss("陪产假") == "paternity leave"  # 护理假 ≡ 陪产假 (index/policy_terms.tsv)
     assert gloss("育儿补贴") == "childcare subsidy" and gloss("不是术语") == ""
+
+
+def test_an_english_gloss_is_no_figure_for_the_number_guard(assistant):
+    # the gloss of 零彩礼 says "zero": the vocabulary's wording, not a figure the documents must hold
+    a = assistant.ask('Does Baotou promote "zero bride price" marriages?')
+    assert not a.abstained and a.reason is None, a.answer
+    assert "zero bride price" in a.answer
+
+
+def test_working_days_and_times_are_read_in_english(assistant):
+    leads = assistant.answerer.leads
+    q = assistant.reader.read("how many working days does the review take in Baotou")
+    lead = leads(q, "Baotou", "审核", "应在15个工作日内完成审核", [("15", "个工作日")], True)
+    assert lead.startswith("Baotou: 15 working days"), lead
+    a = assistant.ask("how long is paternity leave in Baotou")
+    assert "The official document says: “" in a.answer  # the Chinese quote is framed in English

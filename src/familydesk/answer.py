@@ -420,8 +420,10 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
                  lead: str = "") -> Answer:
         """The answer, once the number guard found no figure its citations do not hold."""
         lang, T = q.language, self.texts
+        # an English gloss is the vocabulary's wording, not a figure ("zero bride price (零彩礼)")
+        glossed = [self.leads.gloss(t) for t in self.leads.vocabulary if t in text] if lang == "en" else []
         leaked = number_guard(text, [c.text for c in citations] + [c.reference + c.date + c.effective for c in citations]
-                              + [T.constants])
+                              + [T.constants] + glossed)
         if leaked:  # cannot happen with these templates; never let it through if it does
             log.error("number guard rejected an extractive answer (numbers %s)", leaked)
             return Answer(T(lang, "no_match"), True, q.city, citations[:1], lang, "number_guard")
