@@ -20,19 +20,22 @@ KIND_OF_TYPE = {"政策规章": "rule", "政策法规": "rule", "办事指南": 
                 "政策解读": "interpretation", "rule": "rule", "guide": "guide", "interpretation": "interpretation"}
 _KIND_WORDS = (("interpretation", re.compile(r"解读|问答|答问|问与答|答记者问|一图读懂")),
                ("guide", re.compile(r"指南|申领|操作|流程|怎么办|攻略|提醒|开始|可以申")))
-_TITLE_WORDS = re.compile(r"方案|办法|细则|措施|规定|意见|通知|指南|解读|问答|清单|条例|决定|公告|通告|规范")
-_IN_NOTICE_ORDER = re.compile(r"现将[〈<《]([^》〉>]{4,80})[》〉>]印发|[〈<《]([^》〉>]{4,80})[》〉>](?:已经[^，。]{0,20}同意，)?现予?印发")
-_IN_HEADLINE = re.compile(r"印发[了]?[〈<《]([^》〉>]{4,80})[》〉>]$")
-_NUMBER_AT = re.compile(r"^(?P<n>[\u4e00-\u9fff]{1,8}[〔\[［(（](?:19|20)\d{2}[〕\]］)）]\d{1,4}号)")
-_NUMBER_CELL = re.compile(r"(?:^|\|)(?P<n>[\u4e00-\u9fff]{1,8}[〔\[［(（](?:19|20)\d{2}[〕\]］)）]\d{1,4}号)\s*(?:\||$)")
-_CN_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_ISO_DATE = re.compile(r"((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})")
-_TABLE_DATE = re.compile(r"(?:成文日期|发文日期|发布日期|印发日期)\s*[:：]?\s*\|?\s*((?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?)")
-_TABLE_ISSUER = re.compile(r"(?:发布机构|发文机关|发文单位)\s*[:：]?\s*\|?\s*([^|\n]{2,40})")
-_EFFECTIVE = re.compile(r"(?:自|从|于)\s*((?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*(?:起)?\s*(?:施行|实施|执行|生效)")
-_TABLE_EFFECTIVE = re.compile(r"生效日期\s*[:：]?\s*\|?\s*((?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2})")
-_REPEAL = re.compile(r"废止\s*[〈<《]([^》〉>]{4,80})[》〉>]|[〈<《]([^》〉>]{4,80})[》〉>][^。]{0,20}(?:同时|予以|即行)?废止")
-_NATIONAL_ISSUER = re.compile(r"国务院|中共中央|国家卫生健康委|国家卫健委|财政部|国家医保局|国家发展改革委|全国")
+_FORMS = {  # the printed forms a document's details are read from
+    "title_words": r"方案|办法|细则|措施|规定|意见|通知|指南|解读|问答|清单|条例|决定|公告|通告|规范",
+    "in_notice_order": r"现将[〈<《]([^》〉>]{4,80})[》〉>]印发|[〈<《]([^》〉>]{4,80})[》〉>](?:已经[^，。]{0,20}同意，)?现予?印发",
+    "in_headline": r"印发[了]?[〈<《]([^》〉>]{4,80})[》〉>]$",
+    "number_at": r"^(?P<n>[\u4e00-\u9fff]{1,8}[〔\[［(（](?:19|20)\d{2}[〕\]］)）]\d{1,4}号)",
+    "number_cell": r"(?:^|\|)(?P<n>[\u4e00-\u9fff]{1,8}[〔\[［(（](?:19|20)\d{2}[〕\]］)）]\d{1,4}号)\s*(?:\||$)",
+    "cn_date": r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日",
+    "iso_date": r"((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})",
+    "table_date": r"(?:成文日期|发文日期|发布日期|印发日期)\s*[:：]?\s*\|?\s*((?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?)",
+    "table_issuer": r"(?:发布机构|发文机关|发文单位)\s*[:：]?\s*\|?\s*([^|\n]{2,40})",
+    "effective": r"(?:自|从|于)\s*((?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*(?:起)?\s*(?:施行|实施|执行|生效)",
+    "table_effective": r"生效日期\s*[:：]?\s*\|?\s*((?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2})",
+    "repeal": r"废止\s*[〈<《]([^》〉>]{4,80})[》〉>]|[〈<《]([^》〉>]{4,80})[》〉>][^。]{0,20}(?:同时|予以|即行)?废止",
+    "national_issuer": r"国务院|中共中央|国家卫生健康委|国家卫健委|财政部|国家医保局|国家发展改革委|全国",
+}
+_RE = {name: re.compile(form) for name, form in _FORMS.items()}
 
 
 @dataclass
@@ -53,7 +56,7 @@ class Detected:
 
 def iso_date(text: str) -> str:
     """'2025年12月1日' / '2025-12-1' → '2025-12-01'; '' when there is no date."""
-    m = _CN_DATE.search(text or "") or _ISO_DATE.search(text or "")
+    m = _RE["cn_date"].search(text or "") or _RE["iso_date"].search(text or "")
     return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else ""
 
 
@@ -74,13 +77,13 @@ def detect(text: str, parsed: ParsedDocument, hints: dict | None = None, file_st
     raw_lines = [ln for ln in raw_lines if ln][:60]
     # title: the last title-like line before the body (the document's own title follows its notice);
     # a notice's title (关于印发《X》的通知) names the document X
-    titles = [ln for ln in lines if len(ln) <= 70 and _TITLE_WORDS.search(ln) and "|" not in ln and "，" not in ln
+    titles = [ln for ln in lines if len(ln) <= 70 and _RE["title_words"].search(ln) and "|" not in ln and "，" not in ln
               and not re.search(r"[。；]$", ln) and not ln.startswith(("各", "根据", "为", "现将"))]
     # a news-style heading "X厅印发《Y》": the document is Y
-    titles = [(_IN_HEADLINE.search(t).group(1) if _IN_HEADLINE.search(t) and not t.endswith("通知") else t)
+    titles = [(_RE["in_headline"].search(t).group(1) if _RE["in_headline"].search(t) and not t.endswith("通知") else t)
               for t in titles]
     joined_notice = re.search(r"关于印发[〈<《]([^》〉>]{4,80})[》〉>]的?通知", head)
-    m = _IN_NOTICE_ORDER.search(head)
+    m = _RE["in_notice_order"].search(head)
     if titles and not re.search(r"关于印发|的通知$", titles[-1]):
         d.title = _clean(titles[-1])
     elif joined_notice:
@@ -102,7 +105,7 @@ def detect(text: str, parsed: ParsedDocument, hints: dict | None = None, file_st
     # 文号: on a line of its own, at the start of a line, or in a metadata table — never one cited in a sentence
     for ln in raw_lines[:40]:
         flat = re.sub(r"\s+", "", ln).lstrip("[")
-        m = _NUMBER_AT.match(flat) or (_NUMBER_CELL.search(flat) if "|" in flat else None)
+        m = _RE["number_at"].match(flat) or (_RE["number_cell"].search(flat) if "|" in flat else None)
         if m:
             d.number = m.group("n").replace("[", "〔").replace("]", "〕").replace("［", "〔").replace("］", "〕")
             break
@@ -123,11 +126,11 @@ def detect(text: str, parsed: ParsedDocument, hints: dict | None = None, file_st
                 d.issuer = "、".join(re.sub(r"[\s|]+", "、", x).strip("、") for x in issuers)
             break
     if not d.date:
-        m = _TABLE_DATE.search(top) or re.search(r"(?:发布时间|发布日期|日期)\s*[:：]\s*\**\s*((?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2})", top)
+        m = _RE["table_date"].search(top) or re.search(r"(?:发布时间|发布日期|日期)\s*[:：]\s*\**\s*((?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2})", top)
         if m:
             d.date = iso_date(m.group(1))
     if not d.issuer:
-        m = _TABLE_ISSUER.search(top) or re.search(r"来源\s*[:：]\s*\**\s*([^*\s|]{2,40}?(?:委员会|政府|办公厅|办公室|厅|局|中心))", top)
+        m = _RE["table_issuer"].search(top) or re.search(r"来源\s*[:：]\s*\**\s*([^*\s|]{2,40}?(?:委员会|政府|办公厅|办公室|厅|局|中心))", top)
         if m and m.group(1).strip():
             d.issuer = _clean(m.group(1))
     if not d.issuer:
@@ -146,11 +149,11 @@ def detect(text: str, parsed: ParsedDocument, hints: dict | None = None, file_st
     if not d.issuer:
         d.assumed.append("issuer (not printed)")
     # effective date: the closing 自…起施行, else a 生效日期 field
-    found = _EFFECTIVE.findall(text)
+    found = _RE["effective"].findall(text)
     if found:
         d.effective = iso_date(found[-1])
     else:
-        m = _TABLE_EFFECTIVE.search(top)
+        m = _RE["table_effective"].search(top)
         d.effective = iso_date(m.group(1)) if m else ""
     # kind
     hinted = KIND_OF_TYPE.get(str(hints.get("type", "")).strip())
@@ -164,13 +167,13 @@ def detect(text: str, parsed: ParsedDocument, hints: dict | None = None, file_st
             d.kind = "interpretation"
     # repeal notices
     if "废止" in d.title or "废止" in head:
-        for a, b in _REPEAL.findall(re.sub(r"\s+", "", text[:5000])):
+        for a, b in _RE["repeal"].findall(re.sub(r"\s+", "", text[:5000])):
             t = _clean(a or b)
             if t and t != d.title and t not in d.repeals:
                 d.repeals.append(t)
     # where it applies: the issuer's place, else the title's, else the hint
     d.repeals = [r for r in d.repeals if "废止" not in r]
-    d.national = bool(_NATIONAL_ISSUER.search(d.issuer)) and not re.search(r"[省市区县州盟旗]", d.issuer.replace("国务院", ""))
+    d.national = bool(_RE["national_issuer"].search(d.issuer)) and not re.search(r"[省市区县州盟旗]", d.issuer.replace("国务院", ""))
     if parsed.warnings:
         d.warnings.extend(parsed.warnings)
     return d
