@@ -241,3 +241,11 @@ def test_a_document_term_holding_an_everyday_key_is_read_whole(reader):
     assert ("用人",) not in groups
     assert any(t[0] == "用人单位" for t in groups)
     assert not any("还是" in t for t in groups)  # a conjunction is no concept
+
+
+def test_sentence_ends_cut_a_clause_as_the_quote_rule_does():
+    from familydesk.text import sentence_ends, split_sentences
+
+    text = "女职工享受158天产假。男职工享受25天护理假；\n  配偶陪产假期间工资照发！ 其他"
+    ends = sentence_ends(text)
+    assert [text[a:b].strip() for a, b in zip([0, *ends], ends)] == split_sentences(text)

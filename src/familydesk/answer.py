@@ -25,7 +25,14 @@ from .lead import Leads
 from .models import Answer, Citation, Clause
 from .query import Query
 from .retrieval import Hit
-from .text import CHINESE_MULTIPLIERS, chinese_numeral_value, sentence_pieces, split_phrases, split_sentences
+from .text import (
+    CHINESE_MULTIPLIERS,
+    chinese_numeral_value,
+    sentence_ends,
+    sentence_pieces,
+    split_phrases,
+    split_sentences,
+)
 
 log = logging.getLogger(__name__)
 
@@ -266,7 +273,7 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
                                                        quote=quote),
                         responsible_units=clause.responsible_units, authority=doc.authority,
                         score=round(float(score), 4), region_level=doc.level, path=clause.path,
-                        kind=doc.kind, effective=doc.effective, used=used)
+                        kind=doc.kind, effective=doc.effective, sentence_ends=sentence_ends(clause.text), used=used)
 
     # ---- sentence choice -----------------------------------------------------------------
     def pick(self, q: Query, hit: Hit) -> Pick:

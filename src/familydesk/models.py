@@ -106,6 +106,7 @@ class Citation:
     kind: str = "rule"
     effective: str = ""
     used: bool = False  # in an answer: the answer quotes this clause (a source), else it is only related
+    sentence_ends: list[int] = field(default_factory=list)  # where each sentence of `text` ends (quotable units)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -73,6 +73,16 @@ def sentence_pieces(text: str, at_semicolons: bool = False) -> list[str]:
     return take_sentences(text, final=True, end=_LIST_END if at_semicolons else _RUNNING_END)[0]
 
 
+def sentence_ends(text: str) -> list[int]:
+    """Where each of `split_sentences(text)` ends in `text` (character offsets): what a page needs to offer a
+    clause's sentences one by one without splitting them itself."""
+    ends, at = [], 0
+    for sentence in split_sentences(text):
+        at = text.index(sentence, at) + len(sentence)
+        ends.append(at)
+    return ends
+
+
 def split_sentences(text: str) -> list[str]:
     """A clause's sentences, trimmed, to quote one: they end at 。！？； (with their closing quotes);
     a sentence never spans a paragraph break."""

@@ -156,11 +156,14 @@ export function citationText(c, quote) {
   return `${c.reference}：${q}`;
 }
 
-/** Split a clause into sentences the way the server does (。！？； end a sentence). */
-export function sentences(text) {
+/** A clause's sentences as the server cut them (`sentence_ends`: where each ends in `text`); one rule, in text.py. */
+export function sentences(c) {
   const out = [];
-  for (const para of text.split("\n")) {
-    for (const s of para.split(/(?<=[。！？；!?;])/)) if (s.trim()) out.push(s);
+  let start = 0;
+  for (const end of c.sentence_ends || [c.text.length]) {
+    const s = c.text.slice(start, end).trim();
+    if (s) out.push(s);
+    start = end;
   }
   return out;
 }

@@ -49,7 +49,7 @@ export function showClause(c, quote = "", needles = []) {
         t: c.authority === "repost" ? "repost" : "official" })),
     el("h3", { id: "clause-title", tabindex: "-1", text: c.reference }),
     heading ? el("p", { class: "clause-heading", text: heading }) : null,
-    el("p", { class: "clause-text" }, sentences(c.text).map((s) => sentence(s, needles))),
+    el("p", { class: "clause-text" }, sentences(c).map((s) => sentence(s, needles))),
     el("p", { class: "muted small", t: "sentence_hint" }),
     clauseActions(c),
     el("output", { id: "copy-status", class: "copy-status", "aria-live": "polite" }),
