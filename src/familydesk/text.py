@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef\u2018-\u201d\u2014\u2026"
 _SPACE_NEAR_CJK = re.compile(rf"[ \t\u00a0\u3000]+(?=[{CJK}])|(?<=[{CJK}])[ \t\u00a0\u3000]+")
@@ -76,17 +77,25 @@ def sentence_pieces(text: str, at_semicolons: bool = False) -> list[str]:
 def sentence_ends(text: str) -> list[int]:
     """Where each of `split_sentences(text)` ends in `text` (character offsets): what a page needs to offer a
     clause's sentences one by one without splitting them itself."""
-    ends, at = [], 0
-    for sentence in split_sentences(text):
-        at = text.index(sentence, at) + len(sentence)
-        ends.append(at)
-    return ends
+    return list(_cut(text)[1])
 
 
 def split_sentences(text: str) -> list[str]:
     """A clause's sentences, trimmed, to quote one: they end at 。！？； (with their closing quotes);
     a sentence never spans a paragraph break."""
-    return [s.strip() for s in take_sentences(text, final=True, end=_CLAUSE_END)[0] if s.strip()]
+    return list(_cut(text)[0])
+
+
+@lru_cache(maxsize=8192)
+def _cut(text: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """A clause's sentences and where each ends, cut once per text: every answer picks a sentence and cites
+    the same clauses again."""
+    sentences = [s.strip() for s in take_sentences(text, final=True, end=_CLAUSE_END)[0] if s.strip()]
+    ends, at = [], 0
+    for sentence in sentences:
+        at = text.index(sentence, at) + len(sentence)
+        ends.append(at)
+    return tuple(sentences), tuple(ends)
 
 
 def split_phrases(sentence: str) -> list[str]:
