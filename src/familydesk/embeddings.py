@@ -58,7 +58,8 @@ class UniversalSentenceEncoderEmbeddings(Embeddings):
         tokenizer_file, weights_file = Path(embedder._RES) / "sp.model", Path(embedder._RES) / "weights.npz"
         tokenizer = _cached(cache_dir, "use-tokenizer", tokenizer_file, ".pickle",
                             lambda path: path.write_bytes(pickle.dumps(self._model._tokenizer, pickle.HIGHEST_PROTOCOL)))
-        self._model._sp = pickle.loads(tokenizer.read_bytes())
+        if self._model._sp is None:  # not parsed just now to write the cache
+            self._model._sp = pickle.loads(tokenizer.read_bytes())
 
         def inflate(path: Path) -> None:
             with np.load(weights_file, allow_pickle=False) as z, path.open("wb") as f:
