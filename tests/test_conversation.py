@@ -96,3 +96,10 @@ def test_an_off_topic_follow_up_stands_alone(reader):
 def test_a_full_question_without_a_place_does_not_inherit_the_kind_of_figure(reader):
     u = standalone(reader, "无痛分娩能报销吗", _history("北京生育津贴能领多少钱"))
     assert u.question.startswith("北京") and "多少钱" not in u.question
+
+
+def test_one_english_word_read_through_the_dictionary_is_still_a_follow_up(reader):
+    q = reader.read("and for the parents?")
+    assert [g.weak for g in q.groups] == [True], "parents should be read through CC-CEDICT only"
+    u = standalone(reader, "and for the parents?", _history("how long is paternity leave in Baotou"))
+    assert u.question.startswith("how long is paternity leave in Baotou")
