@@ -81,6 +81,26 @@ def test_glossary_expands_english_to_corpus_terms(reader):
     assert en_tokens("Grandparents' housing") == ["grandparent", "housing"]
 
 
+def test_an_inflected_english_word_finds_its_dictionary_form_in_the_glossary():
+    from familydesk.query import Glossary, en_lemma
+
+    glossary = Glossary({("pay", "out"): ("发放",), ("child",): ("儿童",)})
+    groups, uncovered = glossary.expand(["paid", "out", "children", "zzzq"])
+    assert [(g.source, g.terms) for g in groups] == [("pay out", ("发放",)), ("child", ("儿童",))]
+    assert uncovered == [3]
+    assert (en_lemma("took"), en_lemma("born"), en_lemma("leave")) == ("take", "born", "leave")
+
+
+@pytest.mark.parametrize("question", ["When is the childcare subsidy paid in Baotou?",
+                                      "In which months is the subsidy paid?", "包头育儿补贴什么时候发"])
+def test_when_asks_for_a_date_in_either_language(reader, question):
+    assert reader.read(question).quantity == "deadline"
+
+
+def test_what_happens_when_is_not_a_date_question(reader):
+    assert reader.read("What happens to my leave when my child is sick?").quantity != "deadline"
+
+
 def test_colloquial_chinese_reaches_corpus_terms(reader):
     q = reader.read("包头爸爸有几天假")
     assert any(t in ("男职工", "护理假", "陪产假", "男方") for t in q.terms)

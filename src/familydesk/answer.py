@@ -378,8 +378,9 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
         """The clauses that answer, best first: near the top and relevant enough on their own."""
         relevant = [h for h in pool if h.score >= CITY_SHARE * pool[0].score and h.relevance >= self.min_relevance
                     and h.coverage >= MIN_COVERAGE] if pool else []  # a clause sharing no word with the question never answers
-        if q.needs_figure and relevant and not self._states(q, relevant[0]):
-            # of clauses that cover as much of the question, the one that states the figure asked for answers
+        if q.quantity and relevant and not self._states(q, relevant[0]):
+            # of clauses that cover as much of the question, the one that states the kind of figure asked for
+            # (a number of days, an amount, a date) answers
             stating = [h for h in pool if h is not relevant[0] and h.relevance >= self.min_relevance
                        and h.coverage >= relevant[0].coverage and self._states(q, h)]
             if stating:

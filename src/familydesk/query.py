@@ -6,6 +6,7 @@ English phrasings to the words the documents use (paternity leave → 陪产假|
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -41,6 +42,18 @@ def en_stem(word: str) -> str:
 
 def en_tokens(text: str) -> list[str]:
     return [en_stem(w) for w in _EN_WORD.findall(text.lower())]
+
+
+@functools.cache
+def en_lemma(word: str) -> str:
+    """The dictionary form of an inflected English word (paid → pay, children → child, took → take), from
+    lemminflect's tables; the word itself when it is already one, or unknown. Loaded on first use."""
+    import lemminflect  # noqa: PLC0415 - its tables load on first use, not at start
+
+    lemmas = lemminflect.getAllLemmas(word)
+    if not lemmas or any(word in forms for forms in lemmas.values()):
+        return word
+    return (lemmas.get("NOUN") or lemmas.get("VERB") or next(iter(lemmas.values())))[0]
 
 
 @dataclass(frozen=True)
@@ -125,19 +138,26 @@ class Glossary:
         return {t for terms in self.entries.values() for t in terms}
 
     def expand(self, words: list[str]) -> tuple[list[Group], list[int]]:
-        """Groups for the phrases found, and the positions of words no phrase covered."""
+        """Groups for the phrases found, and the positions of words no phrase covered. A phrase is matched as
+        written first, then with its words in dictionary form ("paid out" finds "pay out")."""
         groups, uncovered, i = [], [], 0
         while i < len(words):
-            for n in range(min(self.max_len, len(words) - i), 0, -1):
-                key = tuple(words[i:i + n])
-                if key in self.entries:
-                    groups.append(Group(" ".join(key), self.entries[key]))
-                    i += n
-                    break
+            n, key = self._match(words, i) or self._match([en_lemma(w) for w in words[i:i + self.max_len]], 0) or (0, None)
+            if key:
+                groups.append(Group(" ".join(key), self.entries[key]))
+                i += n
             else:
                 uncovered.append(i)
                 i += 1
         return groups, uncovered
+
+    def _match(self, words: list[str], i: int) -> tuple[int, tuple[str, ...]] | None:
+        """The longest phrase of the glossary starting at words[i]: (its length, its key)."""
+        for n in range(min(self.max_len, len(words) - i), 0, -1):
+            key = tuple(words[i:i + n])
+            if key in self.entries:
+                return n, key
+        return None
 
 
 class ColloquialGlossary:
