@@ -79,3 +79,13 @@ def test_a_question_of_dictionary_words_alone_covers_nothing(lexical_index):
     assert all(g.weak for g in q.groups)
     assert all(h.coverage == 0 for h in index.search(q, k=10))
 
+
+
+def test_a_reviewed_concept_also_searches_the_dictionarys_words():
+    """"township" is 街乡 in the glossary; a document that says 乡镇 is found too, and the concept weighs what
+    its reviewed terms weigh (they alone are its `terms`)."""
+    reader = QueryReader(PROJECT_ROOT / "index")
+    reader.dictionary = Dictionary(frozenset({"乡镇", "街乡"}), en_tokens, rarity=len)
+    township = next(g for g in reader.read("township review in Beijing").groups if g.source == "township")
+    assert "街乡" in township.terms and "乡镇" not in township.terms
+    assert "乡镇" in township.searched

@@ -81,3 +81,7 @@ class Dictionary:
                 left.append(i)
                 i += 1
         return found, left
+
+    def words_for(self, words: list[str]) -> tuple[str, ...]:
+        """The corpus words whose sense is exactly this phrase (stemmed tokens), () when none."""
+        return self._ready().get(tuple(words), ())

@@ -65,6 +65,13 @@ class Group:
     # read through the dictionary (CC-CEDICT), not the reviewed glossary: it helps rank clauses that share a
     # reviewed concept and never makes a clause relevant (a question of dictionary words alone stays off topic)
     weak: bool = False
+    # the dictionary's other corpus words for a reviewed English concept ("township" → 乡镇 besides the
+    # glossary's 街乡): they are searched and covered like the terms but do not change what the concept weighs
+    also: tuple[str, ...] = ()
+
+    @property
+    def searched(self) -> tuple[str, ...]:
+        return self.terms + tuple(t for t in self.also if t not in self.terms)
 
 
 @dataclass
@@ -457,6 +464,8 @@ class QueryReader:
             place_words = {en_stem(t) for f in place_forms if not has_cjk(f) for t in en_tokens(f)}
             words = [w for w in en_tokens(text) if w not in place_words]
             groups, uncovered_pos = self.glossary.expand(words)
+            if self.dictionary is not None:  # the documents' other words for the same English phrase
+                groups = [Group(g.source, g.terms, also=self.dictionary.words_for(g.source.split())) for g in groups]
             q.groups.extend(groups)
             q.unknown_words = [words[i] for i in uncovered_pos
                                if words[i] not in self.stop_en and not words[i].isdigit() and len(words[i]) > 1]
@@ -465,7 +474,7 @@ class QueryReader:
                 q.groups.extend(Group(phrase, terms, weak=True) for phrase, terms in found)
                 q.unknown_words = [q.unknown_words[i] for i in left]
         # a benefit named one way searches for every name it has (陪产假 → 护理假, 陪护假, …)
-        q.groups = [Group(g.source, tuple(_unique([t2 for t in g.terms for t2 in (t, *self.classes.get(t, ()))])), g.weak)
+        q.groups = [Group(g.source, tuple(_unique([t2 for t in g.terms for t2 in (t, *self.classes.get(t, ()))])), g.weak, g.also)
                     if any(t in self.classes for t in g.terms) else g for g in q.groups]
         terms_now = {t for g in q.groups for t in g.terms}
         q.qualifiers = tuple(w for w in self.qualifiers if w in terms_now or w in text)

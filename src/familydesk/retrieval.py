@@ -123,7 +123,7 @@ class HybridIndex:
             city = city[0]
         raw = np.zeros(len(self.units), np.float32)
         for g in q.groups:  # synonyms of one concept compete (max), concepts add up
-            per_term = [self.bm25.scores(self.tokenizer(t)) for t in g.terms]
+            per_term = [self.bm25.scores(self.tokenizer(t)) for t in g.searched]
             raw += np.max(per_term, axis=0) if len(per_term) > 1 else per_term[0]
         raw *= self.weight
         if city:
@@ -152,7 +152,7 @@ class HybridIndex:
         # it abstention) is what it would be without the dictionary
         group_weights = [unknown if g.weak else self.group_weight(g) for g in q.groups]
         total_weight = (sum(group_weights) + unknown * len(q.unknown_words)) or 1.0
-        terms = [[nospace(t) for t in g.terms] for g in q.groups]
+        terms = [[nospace(t) for t in g.searched] for g in q.groups]
         hits = []
         for cid, lex in lexical.items():
             related = self.related.get(cid, [])
