@@ -206,3 +206,9 @@ def test_working_days_and_times_are_read_in_english(assistant):
     assert lead.startswith("Baotou: 15 working days"), lead
     a = assistant.ask("how long is paternity leave in Baotou")
     assert "The official document says: “" in a.answer  # the Chinese quote is framed in English
+
+
+def test_a_duration_asked_in_months_is_answered_in_the_days_the_clause_gives(assistant):
+    a = assistant.ask("包头女职工产假有几个月")
+    assert not a.abstained and a.citations[0].clause == "（二）"
+    assert "158天" in a.answer  # the clause counts in days; its figure answers

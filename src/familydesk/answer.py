@@ -298,6 +298,11 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
                 score -= 0.5  # the clause's own title says little; prefer a sentence with content
             scored.append((score, -i, s))
         with_figure = [x for x in scored if x[0] > 0 and _figures(x[2], units)] if units else []
+        every_unit = self.units_for(q.quantity)
+        if not with_figure and units != every_unit:
+            # "几个月" asked, the clause counts in days (188天): its figure of that kind answers
+            units = every_unit
+            with_figure = [x for x in scored if x[0] > 0 and _figures(x[2], units)]
         best = max(with_figure or scored)[2]
         # name the topic in the question's own words when the sentence uses them (产假, not 生育假)
         topic = next((t for t in sorted(terms, key=lambda t: (t in q.text, len(t)), reverse=True) if t in best), "")
