@@ -241,6 +241,17 @@ def test_a_calendar_date_is_never_a_duration(text):
     assert _figures(text, DURATION_UNITS) == []
 
 
+DATE_UNITS = ("年", "年底", "月", "日")
+
+
+def test_a_question_asking_when_is_answered_by_dates_never_by_a_span():
+    assert _figures("于每年7月、1月发放两次", DATE_UNITS, calendar=True) == [("7", "月"), ("1", "月")]
+    assert _figures("首次申请应在2025年12月31日前提出", DATE_UNITS, calendar=True) == [
+        ("2025", "年"), ("12", "月"), ("31", "日")]
+    assert _figures("2023年出生的婴幼儿，分两年发放", DATE_UNITS, calendar=True) == [("2023", "年")]
+    assert _figures("分两年发放，休假3个月", DATE_UNITS, calendar=True) == []
+
+
 def test_durations_and_counts_keep_their_own_units():
     assert _figures("产假延长至158日，休假3个月", DURATION_UNITS) == [("158", "日"), ("3", "个月")]
     assert _figures("取消原子女出生6个月内提出申请", ("个", "次")) == []  # 6个月 is a duration, not six of something

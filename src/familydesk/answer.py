@@ -281,6 +281,7 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
         bigrams); for a figure question, a sentence holding a figure of the asked kind wins
         whenever it shares anything with the question."""
         units = self.units_for(q.quantity, q.quantity_text)
+        calendar = q.quantity == "deadline"
         sentences = split_sentences(hit.clause.text)
         terms = set(hit.matched)
         grams = {t[i:i + 2] for t in q.terms for i in range(len(t) - 1)}
@@ -297,22 +298,22 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
             if i == 0 and hit.clause.heading and s.startswith(hit.clause.heading) and len(sentences) > 1:
                 score -= 0.5  # the clause's own title says little; prefer a sentence with content
             scored.append((score, -i, s))
-        with_figure = [x for x in scored if x[0] > 0 and _figures(x[2], units)] if units else []
+        with_figure = [x for x in scored if x[0] > 0 and _figures(x[2], units, calendar)] if units else []
         every_unit = self.units_for(q.quantity)
         if not with_figure and units != every_unit:
             # "几个月" asked, the clause counts in days (188天): its figure of that kind answers
             units = every_unit
-            with_figure = [x for x in scored if x[0] > 0 and _figures(x[2], units)]
+            with_figure = [x for x in scored if x[0] > 0 and _figures(x[2], units, calendar)]
         best = max(with_figure or scored)[2]
         # name the topic in the question's own words when the sentence uses them (产假, not 生育假)
         topic = next((t for t in sorted(terms, key=lambda t: (t in q.text, len(t)), reverse=True) if t in best), "")
         key, figures = "", []
         if with_figure:
-            phrases = [p for p in split_phrases(best) if _figures(p, units)] or [best]  # 9:1 spans a split
+            phrases = [p for p in split_phrases(best) if _figures(p, units, calendar)] or [best]  # 9:1 spans a split
             # a qualifier of the question (二孩, 男职工) picks its figure among several
             qualified = [p for p in phrases if any(w in _spelled_out(p) for w in q.qualifiers)]
             key = max(qualified or phrases, key=overlap).strip()
-            figures = _figures(key, units)
+            figures = _figures(key, units, calendar)
         return Pick(sentence=best, key=key, figures=figures, topic=topic)
 
     # ---- the answer ----------------------------------------------------------------------
@@ -504,12 +505,20 @@ def _is_date(m: re.Match, text: str) -> bool:
     return False
 
 
-def _figures(text: str, units: tuple[str, ...]) -> list[tuple[str, str]]:
+def _is_month(m: re.Match) -> bool:
+    """A month of the year on its own (于每年7月、1月发放): 1 to 12 before 月 (6个月 never reaches here)."""
+    number, unit = m.group(1), m.group(2)
+    return unit == "月" and number.isdigit() and 1 <= int(number) <= 12
+
+
+def _figures(text: str, units: tuple[str, ...], calendar: bool = False) -> list[tuple[str, str]]:
     """(number, unit) pairs in text whose unit is one the question asks for. A four-digit number before 年
-    is a calendar year, not a duration; a ratio (9:1) answers a question about a share."""
+    is a calendar year, not a duration; a ratio (9:1) answers a question about a share. A question asking
+    when (`calendar`) is answered by dates only (2025年12月31日, 5月), never by a span (分两年)."""
     alternatives = "|".join(re.escape(u) + _NOT_AFTER.get(u, "") for u in sorted(units, key=len, reverse=True))
     pattern = rf"(\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)\s*({alternatives})"
-    found = [(m.group(1), m.group(2)) for m in re.finditer(pattern, text) if not _is_date(m, text)]
+    found = [(m.group(1), m.group(2)) for m in re.finditer(pattern, text)
+             if ((_is_date(m, text) or _is_month(m)) if calendar else not _is_date(m, text))]
     if "%" in units:
         found += [(m, ":") for m in re.findall(r"\d+\s*[:：]\s*\d+", text)]
     return found
