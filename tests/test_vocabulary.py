@@ -1,0 +1,58 @@
+"""The hand vocabulary (index/glossary.tsv, glossary_zh.tsv, policy_terms.tsv) is a small reviewed override layer:
+its keys are terms, never questions, and it does not grow past a stated size unreviewed."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from familydesk.query import read_glossary
+from familydesk.settings import PROJECT_ROOT
+
+INDEX = PROJECT_ROOT / "index"
+FILES = ["glossary.tsv", "glossary_zh.tsv", "policy_terms.tsv"]
+# the whole layer, in lines that map something: raising this is a reviewed decision, not a side effect
+MAX_LINES = 2400
+QUESTION_WORDS_ZH = re.compile("多少|几|吗|呢|怎么|什么|哪|谁|啥|如何|是否")
+QUESTION_WORDS_EN = re.compile(r"\b(?:how|what|when|where|who|whom|why|which)\b")
+
+
+def _keys(name: str) -> list[str]:
+    return list(read_glossary(INDEX / name, str.strip))
+
+
+def _lines(name: str) -> int:
+    return sum(1 for line in (INDEX / name).read_text(encoding="utf-8").splitlines()
+               if line.strip() and not line.startswith("#"))
+
+
+def test_the_override_layer_stays_under_its_stated_size():
+    assert sum(_lines(f) for f in FILES) <= MAX_LINES
+
+
+@pytest.mark.parametrize("name,words", [("glossary_zh.tsv", QUESTION_WORDS_ZH), ("glossary.tsv", QUESTION_WORDS_EN)])
+def test_glossary_keys_are_terms_not_questions(name, words):
+    assert [k for k in _keys(name) if words.search(k.lower())] == []
+
+
+def _questions() -> list[str]:
+    sets = list((PROJECT_ROOT / "tests" / "data").glob("*.jsonl"))
+    sets += list((PROJECT_ROOT.parent / "shared" / "eval").glob("*.jsonl"))
+    found = []
+    for path in sets:
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            row = json.loads(line) if line.strip() else {}
+            found += [row["q"]] if "q" in row else [t["q"] for t in row.get("turns", []) if "q" in t]
+    return found
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+def test_no_glossary_line_is_a_question_of_an_evaluation_set():
+    questions = {_norm(q) for q in _questions()}
+    keys = {_norm(k) for f in ("glossary.tsv", "glossary_zh.tsv") for k in _keys(f)}
+    assert questions and sorted(keys & questions) == []
