@@ -101,6 +101,12 @@ def test_what_happens_when_is_not_a_date_question(reader):
     assert reader.read("What happens to my leave when my child is sick?").quantity != "deadline"
 
 
+def test_an_english_word_inside_a_chinese_question_is_read_by_the_glossary(reader):
+    assert any("辅助生殖" in g.terms for g in reader.read("包头的IVF能报销吗").groups)
+    # and a Chinese glossary key is never found inside an English word ("app" in "apply")
+    assert all("小程序" not in g.terms for g in reader.read("How do I apply for the subsidy in Baotou?").groups)
+
+
 def test_colloquial_chinese_reaches_corpus_terms(reader):
     q = reader.read("包头爸爸有几天假")
     assert any(t in ("男职工", "护理假", "陪产假", "男方") for t in q.terms)

@@ -460,6 +460,8 @@ class QueryReader:
             for w in self.tokenizer.query_words(run):
                 if len(w) >= 2 and w not in self.stop_zh:
                     q.groups.append(Group(w, (w,)))
+        if language == "zh":  # an English word inside a Chinese question ("用啥APP申请") is read by the glossary
+            q.groups.extend(self.glossary.expand([w for w in en_tokens(rest) if len(w) > 1])[0])
         if language == "en":
             place_words = {en_stem(t) for f in place_forms if not has_cjk(f) for t in en_tokens(f)}
             words = [w for w in en_tokens(text) if w not in place_words]
