@@ -7,6 +7,7 @@ import re
 
 from familydesk.answer import number_guard
 from familydesk.evaluation import evaluate, load_questions
+from familydesk.retrieval import Hit
 from familydesk.settings import PROJECT_ROOT
 
 
@@ -212,3 +213,19 @@ def test_a_duration_asked_in_months_is_answered_in_the_days_the_clause_gives(ass
     a = assistant.ask("包头女职工产假有几个月")
     assert not a.abstained and a.citations[0].clause == "（二）"
     assert "158天" in a.answer  # the clause counts in days; its figure answers
+
+
+def test_a_covered_place_and_a_policy_term_are_never_no_match(assistant):
+    a = assistant.ask("我跟你说哈北京那个托育到底咋整的嘛")  # chatty, but 北京 and 托育 are there
+    assert not a.abstained and a.citations[0].region == "北京" and "托育" in a.citations[0].text
+
+
+def test_a_clause_reached_through_a_policy_term_alone_never_gives_a_figure(hashed):
+    """Below the relevance bar, the clause may say what the question is about, never how much."""
+    q = hashed.reader.read("包头男职工护理假有几天")
+    clause = next(c for c in hashed.corpus.official_clauses() if "25天的护理假" in c.text)
+    weak = Hit(clause=clause, score=0.1, relevance=0.01, coverage=0.0, matched=["护理假"])
+    a = hashed.answerer(q, [weak])
+    assert a.abstained and a.reason == "figure_not_stated" and "25天" not in a.lead
+    sure = Hit(clause=clause, score=0.9, relevance=0.9, coverage=0.9, matched=["护理假"])
+    assert "25天" in hashed.answerer(q, [sure]).lead

@@ -393,7 +393,21 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
                 relevant = [stating[0]] + [h for h in relevant if h is not stating[0]]
         if self._comparing(q):  # each region named answers on its own merits, not against the best region's score
             relevant = [h for h in pool if h.relevance >= self.min_relevance and h.coverage >= MIN_COVERAGE]
-        return relevant
+        return relevant or self._on_policy(q, pool)
+
+    def _on_policy(self, q: Query, pool: list[Hit]) -> list[Hit]:
+        """A covered place named with a policy term its documents use (托育, 学校, 护理假: a term the reviewed
+        vocabulary knows) is never "no match", however chatty the rest of the question: the best clause holding
+        that term answers, or says the figure is not stated."""
+        place = q.cities[0] if len(q.cities) == 1 else q.city
+        if not place or q.place:
+            return []
+        terms = {t for g in q.groups if not g.weak for t in g.terms if t in self.leads.vocabulary}
+        return [h for h in pool if self._city(h) == place and any(t in h.clause.text for t in terms)][:1]
+
+    def _sure(self, hit: Hit) -> bool:
+        """Relevant on its own merits, not only through a policy term (_on_policy)."""
+        return hit.relevance >= self.min_relevance and hit.coverage >= MIN_COVERAGE
 
     @staticmethod
     def _comparing(q: Query) -> bool:
@@ -406,8 +420,10 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
         pick = self.pick(q, hit)
         cite = self.citation(hit.clause, hit.score, pick.sentence, used=True)
         city = T.city(lang, doc.city)
-        stated = (not q.needs_figure or bool(pick.figures)
-                  or any(w in pick.sentence for w in q.figure_words))
+        # a figure is only ever given from a clause relevant on its own merits: one reached through a policy
+        # term alone may say what the question is about, never how much
+        stated = not q.needs_figure or (self._sure(hit) and (bool(pick.figures)
+                                                              or any(w in pick.sentence for w in q.figure_words)))
         # one shape: the line that answers, the quoted sentence once, one citation line
         lead = self.leads(q, city, pick.topic or hit.clause.heading, pick.key, pick.figures, stated)
         return T(lang, "city_answer" if stated else "city_not_stated", lead=lead, quote=pick.sentence,
