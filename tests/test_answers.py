@@ -187,6 +187,17 @@ def test_lead_figures_get_english_units_and_pass_the_number_guard(assistant):
     assert zh == "【包头】三孩育儿补贴每孩每年3600元"
 
 
+def test_a_date_leads_as_a_date_in_either_language(assistant):
+    leads = assistant.answerer.leads
+    key = "从2026年1月1日（含）起，统一执行省育儿补贴标准"
+    en = leads(assistant.reader.read("When does it start in Baotou?"), "Baotou", "育儿补贴", key,
+               [("2026", "年"), ("1", "月"), ("1", "日")], True)
+    assert en == "Baotou: childcare subsidy (育儿补贴): 1 January 2026" and number_guard(en, [key]) == []
+    months = [("7", "月"), ("1", "月")]
+    zh = leads(assistant.reader.read("包头育儿补贴几月份发放"), "包头", "育儿补贴", "于每年7月、1月发放两次", months, True)
+    assert zh == "【包头】育儿补贴：7月、1月"
+
+
 def test_gloss_reads_the_policy_term_class_first(assistant):
     gloss = assistant.reader.gloss
     assert gloss("护理假") == gloss("陪产假") == "paternity leave"  # 护理假 ≡ 陪产假 (index/policy_terms.tsv)
