@@ -89,3 +89,12 @@ def test_a_reviewed_concept_also_searches_the_dictionarys_words():
     township = next(g for g in reader.read("township review in Beijing").groups if g.source == "township")
     assert "街乡" in township.terms and "乡镇" not in township.terms
     assert "乡镇" in township.searched
+
+
+def test_a_clause_is_about_what_its_document_title_names(lexical_index):
+    """Every clause of 《包头市…生育友好型社会重点任务清单》 is about 生育友好 (the title says so), even one whose own
+    words never repeat it: coverage counts the title, BM25 ranks on the clause's own words."""
+    reader, index = lexical_index
+    hits = index.search(reader.read("包头 生育友好型社会"), k=100)
+    silent = [h for h in hits if "生育友好" not in h.clause.text]
+    assert silent and all(h.coverage == pytest.approx(1.0) for h in silent)

@@ -97,6 +97,8 @@ class HybridIndex:
         for u, tid in zip(self.units, self.target):
             if tid in self.official or u.id in self.official:
                 self.related.setdefault(tid, []).append(nospace(self._index_text(u)))
+        for cid, c in self.official.items():  # a clause of 《…育儿补贴制度实施方案》 is about 育儿补贴 when it says 补贴
+            self.related.setdefault(cid, []).append(nospace(corpus.documents[c.doc_id].title))
         self._order: dict[str, int] = {}  # official clause id → position in the folded score array
         for tid in self.target:
             self._order.setdefault(tid, len(self._order))
