@@ -66,23 +66,6 @@ class Leads:
         shown = " ".join(x for x in (_grouped(value * scale), self.texts.unit_en(base)) if x)
         return f"{shown} {d['per'][per]}" if per else shown
 
-    def dates(self, lang: str, figures: list[tuple[str, str]]) -> str:
-        """The dates a phrase gives, as a parent reads them: 2026年1月1日、7月; 1 January 2026, July. A figure of
-        a unit no later than the one before it (年 after 日, 月 after 月) starts the next date."""
-        order = {"年": 0, "月": 1, "日": 2, "号": 2}
-        dates: list[dict[str, str]] = []
-        for number, unit in figures:
-            u = unit[:1]
-            if not dates or any(order.get(k, 0) >= order.get(u, 0) for k in dates[-1]):
-                dates.append({})
-            dates[-1][u] = number
-        if lang != "en":
-            return "、".join("".join(n + u for u, n in d.items()) for d in dates)
-        months = self._data(lang)["months"]
-        shown = [" ".join(x for x in (d.get("日") or d.get("号"), months[int(d["月"]) - 1] if d.get("月", "").isdigit()
-                                      else "", d.get("年")) if x) for d in dates]
-        return ", ".join(x for x in shown if x)
-
     def who(self, key: str) -> str:
         """Who or which child the figure is for, as the phrase says it (男职工, 三孩): the qualifiers of the
         question reader (index/query_rules.json) the phrase names, in its order; none when it names many."""
@@ -97,9 +80,10 @@ class Leads:
         if not stated:
             tail = T(lang, "not_stated_tail", what=T.what(lang, q.quantity), city=city)
             return d["not_stated"].format(city=city, term=term or d["it"], what=T.what(lang, q.quantity), tail=tail)
-        if figures and q.quantity == "deadline":
-            return d["figure"]["deadline"].format(city=city, who="", term=term or d["it"],
-                                                  figure=self.dates(lang, figures))
+        if q.quantity == "deadline":
+            # a sentence holding a date may date something else (出生 before 2025年1月1日, not the payment): the
+            # quote answers when, the lead never asserts a date
+            figures = []
         if len(figures) == 1:
             n, u = figures[0]
             kind = q.quantity if q.quantity in d["figure"] else ""
