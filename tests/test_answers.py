@@ -241,3 +241,13 @@ def test_a_clause_reached_through_a_policy_term_alone_never_gives_a_figure(hashe
     assert a.abstained and a.reason == "figure_not_stated" and "25天" not in a.lead
     sure = Hit(clause=clause, score=0.9, relevance=0.9, coverage=0.9, matched=["护理假"])
     assert "25天" in hashed.answerer(q, [sure]).lead
+
+
+def test_a_figure_no_document_states_is_not_stated_from_the_newest_document(assistant):
+    """Two Beijing documents name 陪产假 and neither gives its days: every wording cites the newer one first."""
+    answers = [assistant.ask(q) for q in ("北京男方陪产假能休多少天", "北京 陪产假 几天",
+                                          "How long is paternity leave for fathers in Beijing?")]
+    assert all(a.abstained and a.reason == "figure_not_stated" for a in answers)
+    newest = max((d for d in assistant.corpus.documents.values() if d.city == "北京" and d.authority == "official"),
+                 key=lambda d: d.date)
+    assert {a.citations[0].id.split(":")[0] for a in answers} == {newest.id}

@@ -391,6 +391,12 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
                        and h.coverage >= relevant[0].coverage and self._states(q, h)]
             if stating:
                 relevant = [stating[0]] + [h for h in relevant if h is not stating[0]]
+            elif q.needs_figure and not any(self._states(q, h) for h in relevant):
+                # no clause states it: the region's newest document says so first (the current policy), so the
+                # not-stated answer cites the same clause however the question is worded
+                region = self._city(relevant[0])
+                newest = max((h for h in relevant if self._city(h) == region), key=self._date)
+                relevant = [newest] + [h for h in relevant if h is not newest]
         if self._comparing(q):  # each region named answers on its own merits, not against the best region's score
             relevant = [h for h in pool if h.relevance >= self.min_relevance and h.coverage >= MIN_COVERAGE]
         return relevant or self._on_policy(q, pool)
@@ -464,6 +470,9 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
     def _states(self, q: Query, h: Hit) -> bool:
         pick = self.pick(q, h)
         return bool(pick.figures) or any(w in pick.sentence for w in q.figure_words)
+
+    def _date(self, h: Hit) -> str:
+        return self.corpus.documents[h.clause.doc_id].date or ""
 
     def _city(self, h: Hit) -> str:
         return self.corpus.documents[h.clause.doc_id].city
