@@ -97,6 +97,14 @@ def test_when_asks_for_a_date_in_either_language(reader, question):
     assert reader.read(question).quantity == "deadline"
 
 
+@pytest.mark.parametrize("question,kind", [("Baotou: what is the annual childcare subsidy for each child?", "money"),
+                                           ("What is the subsidy per child in Ganzhou?", "money"),
+                                           ("Is there an annual health check for children in Beijing?", None)])
+def test_an_english_amount_without_how_much_takes_its_kind_from_the_topic(reader, question, kind):
+    q = reader.read(question)
+    assert q.quantity == kind and q.needs_figure == (kind is not None)
+
+
 def test_what_happens_when_is_not_a_date_question(reader):
     assert reader.read("What happens to my leave when my child is sick?").quantity != "deadline"
 

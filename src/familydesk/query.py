@@ -442,17 +442,10 @@ class QueryReader:
                 if has_cjk(m.group(0)):
                     terms_text = terms_text.replace(m.group(0), " ")
                 break
-        if q.quantity is None and self.generic_amount:  # "是多少": the kind of figure from what it is about
-            zh, en, by_topic = self.generic_amount
-            m = zh.search(terms_text) or (en.search(text) if language == "en" else None)
-            if m:
-                topic_text = terms_text.replace(m.group(0), " ")
-                kind = next((k for k, words in by_topic.items() if any(w in topic_text for w in words)), None)
-                if kind:
-                    q.quantity, q.quantity_text = kind, m.group(0)
-                    q.needs_figure = kind in self.figure_required
-                    q.figure_words = self.figure_words.get(kind, ())
-                    terms_text = topic_text
+        if q.quantity is None and self.generic_amount and has_cjk(text):  # "是多少": the kind from the topic
+            m = self.generic_amount[0].search(terms_text)
+            if m and self._generic_kind(q, m.group(0), terms_text.replace(m.group(0), " ")):
+                terms_text = terms_text.replace(m.group(0), " ")
         # Chinese words of the question (also Chinese inside an English question: "the 青春志爱团")
         everyday, rest = self.colloquial.expand(terms_text)
         q.groups.extend(everyday)
@@ -478,6 +471,10 @@ class QueryReader:
         # a benefit named one way searches for every name it has (陪产假 → 护理假, 陪护假, …)
         q.groups = [Group(g.source, tuple(_unique([t2 for t in g.terms for t2 in (t, *self.classes.get(t, ()))])), g.weak, g.also)
                     if any(t in self.classes for t in g.terms) else g for g in q.groups]
+        if q.quantity is None and self.generic_amount and language == "en":  # "what is the annual subsidy"
+            m = self.generic_amount[1].search(text)
+            if m:
+                self._generic_kind(q, m.group(0), " ".join(t for g in q.groups if not g.weak for t in g.terms))
         terms_now = {t for g in q.groups for t in g.terms}
         q.qualifiers = tuple(w for w in self.qualifiers if w in terms_now or w in text)
         # keep the first occurrence of each concept
@@ -490,6 +487,16 @@ class QueryReader:
         if answer_language in ("zh", "en"):
             q.language = answer_language
         return q
+
+    def _generic_kind(self, q: Query, asked: str, topic: str) -> bool:
+        """A question asking "how much" without saying of what takes its kind of figure from the words of its
+        topic (补贴 → money, 假 → duration); False when they name none."""
+        kind = next((k for k, words in self.generic_amount[2].items() if any(w in topic for w in words)), None)
+        if kind:
+            q.quantity, q.quantity_text = kind, asked
+            q.needs_figure = kind in self.figure_required
+            q.figure_words = self.figure_words.get(kind, ())
+        return kind is not None
 
     @property
     def vocabulary(self) -> frozenset[str]:
