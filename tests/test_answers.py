@@ -251,3 +251,22 @@ def test_a_figure_no_document_states_is_not_stated_from_the_newest_document(assi
     newest = max((d for d in assistant.corpus.documents.values() if d.city == "北京" and d.authority == "official"),
                  key=lambda d: d.date)
     assert {a.citations[0].id.split(":")[0] for a in answers} == {newest.id}
+
+
+def test_a_lead_names_the_topic_never_a_qualifier_or_a_figure(assistant):
+    lead = assistant.ask("包头三孩产假有多少天").lead
+    assert lead.startswith("【包头】") and not re.match(r"【包头】(三孩|\d+天)", lead), lead
+
+
+def test_only_the_questions_own_policy_word_rescues_a_chatty_question(hashed):
+    """Below the relevance bar, 托育 written by the parent reaches the clause holding it; 坐月子, which the
+    everyday glossary reads as 产后保健, does not reach the clause holding 产后保健."""
+    def weak(word):
+        clause = next(c for c in hashed.corpus.official_clauses()
+                      if word in c.text and hashed.corpus.documents[c.doc_id].city == "北京")
+        return [Hit(clause=clause, score=0.1, relevance=0.01, coverage=0.0)]
+
+    childcare, postnatal = weak("托育"), weak("产后保健")
+    assert hashed.answerer._on_policy(hashed.reader.read("北京托育那块儿咋整"), childcare) == childcare
+    assert "产后保健" in hashed.reader.read("北京坐月子那块儿咋整").terms
+    assert hashed.answerer._on_policy(hashed.reader.read("北京坐月子那块儿咋整"), postnatal) == []

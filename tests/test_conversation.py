@@ -103,3 +103,10 @@ def test_one_english_word_read_through_the_dictionary_is_still_a_follow_up(reade
     assert [g.weak for g in q.groups] == [True], "parents should be read through CC-CEDICT only"
     u = standalone(reader, "and for the parents?", _history("how long is paternity leave in Baotou"))
     assert u.question.startswith("how long is paternity leave in Baotou")
+
+
+def test_a_place_with_a_figure_asked_keeps_the_ask(reader):
+    """"赣州究竟能领多少钱" after a comparison: the topic comes from before, the amount asked stays."""
+    u = standalone(reader, "赣州究竟能领多少钱", _history("北京和包头的育儿补贴比较一下"))
+    q = reader.read(u.question)
+    assert q.cities == ["赣州"] and q.quantity == "money" and "育儿补贴" in u.question

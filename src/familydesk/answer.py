@@ -306,7 +306,8 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
             with_figure = [x for x in scored if x[0] > 0 and _figures(x[2], units, calendar)]
         best = max(with_figure or scored)[2]
         # name the topic in the question's own words when the sentence uses them (产假, not 生育假)
-        topic = next((t for t in sorted(terms, key=lambda t: (t in q.text, len(t)), reverse=True) if t in best), "")
+        topic = next((t for t in sorted(terms, key=lambda t: (t not in q.qualifiers, t in q.text, len(t)), reverse=True)
+                      if t in best), "")
         key, figures = "", []
         if with_figure:
             phrases = [p for p in split_phrases(best) if _figures(p, units, calendar)] or [best]  # 9:1 spans a split
@@ -403,12 +404,13 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
 
     def _on_policy(self, q: Query, pool: list[Hit]) -> list[Hit]:
         """A covered place named with a policy term its documents use (托育, 学校, 护理假: a term the reviewed
-        vocabulary knows) is never "no match", however chatty the rest of the question: the best clause holding
-        that term answers, or says the figure is not stated."""
+        vocabulary knows, written as the question writes it) is never "no match", however chatty the rest of
+        the question: the best clause holding that term answers, or says the figure is not stated."""
         place = q.cities[0] if len(q.cities) == 1 else q.city
         if not place or q.place:
             return []
-        terms = {t for g in q.groups if not g.weak for t in g.terms if t in self.leads.vocabulary}
+        # the question's own word, not one an everyday word was read as (月子 → 产后保健 does not count)
+        terms = {g.source for g in q.groups if not g.weak and g.source in self.leads.vocabulary}
         return [h for h in pool if self._city(h) == place and any(t in h.clause.text for t in terms)][:1]
 
     def _sure(self, hit: Hit) -> bool:

@@ -55,9 +55,11 @@ def _fold(reader: QueryReader, question: str, previous: str | None) -> Understoo
         return Understood(question, language)  # a new, complete question
     prev = reader.read(previous)
     prev_places = prev.cities + prev.uncovered + ([prev.place] if prev.place else [])
-    if places:  # a place alone: the previous question, asked for this place (with a qualifier, if one came)
+    if places:  # a place alone: the previous question, asked for this place (with a qualifier, or the figure
+        # now asked — "赣州具体能领多少钱" after a comparison — if one came)
         again = _replace_place(reader, previous, prev_places, places)
-        return Understood(f"{again} {question}" if qualified else again, language)
+        asks = cur.quantity and cur.quantity != prev.quantity
+        return Understood(f"{again} {question}" if qualified or asks else again, language)
     if not prev_places:
         return Understood(f"{previous} {question}", language)
     if topic:  # a new topic for the previous place; an elliptical one ("那产假呢") keeps the kind of figure

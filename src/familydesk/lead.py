@@ -9,6 +9,7 @@ come from the glossary the retrieval reads (index/glossary.tsv, through the poli
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Callable
 
@@ -37,7 +38,7 @@ class Leads:
         "dads"); then the longest known term of the phrase holding the figure (护理假)."""
         if topic and topic not in self.qualifiers:
             return topic
-        found = [t for t in self.vocabulary if t in key and t not in self.qualifiers]
+        found = [t for t in self.vocabulary if t in key and t not in self.qualifiers and not re.search(r"\d", t)]
         return max(found, key=len, default=topic)
 
     def _data(self, lang: str) -> dict:
