@@ -148,6 +148,7 @@ class FakeBotAPI:
         self.port = site._server.sockets[0].getsockname()[1]
         started.set()
         await self._stop.wait()
+        self._wakeup.set()  # a long poll still open (a bot that was stopped or killed) ends now, not at its timeout
         await runner.cleanup()
 
     # ---- HTTP ----------------------------------------------------------------------------
@@ -220,7 +221,7 @@ class FakeBotAPI:
                     self._updates = [u for u in self._updates if u["update_id"] >= offset]
                 ready = self._updates[:limit]
             remaining = deadline - self._loop.time()
-            if ready or remaining <= 0:
+            if ready or remaining <= 0 or self._stop.is_set():
                 return ready
             try:
                 await asyncio.wait_for(self._wakeup.wait(), remaining)

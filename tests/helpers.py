@@ -37,9 +37,9 @@ def wait_until(ready, *, proc: subprocess.Popen | None = None, timeout: float = 
     raise RuntimeError(f"{what} was not ready within {timeout:.0f} s")
 
 
-def answers_200(url: str) -> bool:
+def answers_200(client: httpx.Client, url: str) -> bool:
     try:
-        return httpx.get(url, timeout=2).status_code == 200
+        return client.get(url, timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
 
@@ -53,8 +53,10 @@ def accepts_connections(port: int) -> bool:
 
 
 def wait_until_up(url: str, **options) -> float:
-    """Wait until `url` answers 200 (options as `wait_until`)."""
-    return wait_until(lambda: answers_200(url), **options)
+    """Wait until `url` answers 200 (options as `wait_until`). One client for all the polls: a client of its own
+    per poll would load the CA bundle each time (tens of ms of CPU the starting server needs)."""
+    with httpx.Client() as client:
+        return wait_until(lambda: answers_200(client, url), **options)
 
 
 class LiveServer:

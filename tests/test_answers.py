@@ -5,10 +5,21 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from familydesk.answer import number_guard
 from familydesk.evaluation import evaluate, load_questions
 from familydesk.retrieval import Hit
 from familydesk.settings import PROJECT_ROOT
+
+DEV_SET = PROJECT_ROOT / "tests" / "data" / "dev_questions.jsonl"
+
+
+@pytest.fixture(scope="module")
+def dev_answers(assistant) -> dict:
+    """Every dev-set question asked once (the answers do not depend on what was asked before): question → Answer,
+    for the tests that read them all."""
+    return {r["q"]: assistant.ask(r["q"]) for r in load_questions(DEV_SET)}
 
 
 def test_paternity_leave_baotou_english(assistant):
@@ -84,18 +95,15 @@ def test_official_document_cited_never_the_repost(assistant):
         assert a.citations and all(c.authority == "official" for c in a.citations), q
 
 
-def test_every_answer_passes_the_number_guard(assistant):
-    rows = load_questions(PROJECT_ROOT / "tests" / "data" / "dev_questions.jsonl")
-    for r in rows:
-        a = assistant.ask(r["q"])
+def test_every_answer_passes_the_number_guard(dev_answers):
+    for q, a in dev_answers.items():
         sources = [c.text for c in a.citations] + [c.reference + c.date for c in a.citations] + ["12345"]
-        assert number_guard(a.answer, sources) == [], r["q"]
+        assert number_guard(a.answer, sources) == [], q
 
 
-def test_dev_set_quality(assistant):
+def test_dev_set_quality(dev_answers):
     """Regression floor on the hand-written dev set (tests/data/dev_questions.jsonl)."""
-    rows = load_questions(PROJECT_ROOT / "tests" / "data" / "dev_questions.jsonl")
-    figures, misses = evaluate(lambda q: assistant.ask(q).to_dict(), rows)
+    figures, misses = evaluate(lambda q: dev_answers[q].to_dict(), load_questions(DEV_SET))
     assert figures["leaks"] == 0 and figures["errors"] == 0, misses
     assert figures["hit@1"] >= 0.85, misses
     assert figures["abstain_ok"] >= 0.9, misses

@@ -128,10 +128,12 @@ def test_two_replicas_lose_no_row_under_concurrent_load(db_url, tmp_path):
         for base, proc in zip(bases, replicas):
             wait_until_up(base + "/healthz", proc=proc, timeout=120, interval=0.2, what="a replica")
 
-        def ask(i: int) -> int:
-            return httpx.post(bases[i % 2] + "/api/ask", json={"question": questions[i]}, timeout=60).status_code
+        http = httpx.Client(timeout=60)  # one client: a client per request loads the CA bundle each time
 
-        with ThreadPoolExecutor(8) as pool:
+        def ask(i: int) -> int:
+            return http.post(bases[i % 2] + "/api/ask", json={"question": questions[i]}).status_code
+
+        with http, ThreadPoolExecutor(8) as pool:
             codes = list(pool.map(ask, range(len(questions))))
     finally:
         for proc in replicas:

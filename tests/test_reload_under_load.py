@@ -27,9 +27,11 @@ QUESTION = "大同托育服务补贴每月多少钱"
 def test_reindex_under_load_gives_no_error_and_no_empty_answer(assistant, tmp_path):
     kb = tmp_path / "index"
     shutil.copytree(PROJECT_ROOT / "index", kb, ignore=shutil.ignore_patterns(".chroma"))
+    # a copy of the session's index of the same sources: the model loaded once, nothing embedded again
+    shutil.copytree(assistant.settings.chroma_path, tmp_path / "chroma")
     settings = Settings(index_dir=kb, chroma_dir=tmp_path / "chroma", data_dir=tmp_path / "data", rate_limit=0)
-    desk = Assistant(settings, embeddings=assistant.embeddings,
-                     embedding_fingerprint=assistant.embedding_fingerprint).load()  # the model loaded once
+    desk = Assistant(settings, embeddings=assistant.embeddings, embedding_fingerprint=assistant.embedding_fingerprint).load()
+    assert desk.sync_report["added"] == 0  # the copy was taken as it is
     questions = [json.loads(line)["q"] for line in
                  (PROJECT_ROOT / "tests" / "data" / "dev_questions.jsonl").read_text(encoding="utf-8").splitlines()]
     stop, errors, empty, asked = threading.Event(), [], [], itertools.count()

@@ -41,12 +41,13 @@ def test_two_replicas_share_one_chroma_server(tmp_path):
                      (PROJECT_ROOT / "tests" / "data" / "dev_questions.jsonl").read_text(encoding="utf-8").splitlines()]
         work = (questions * 5)[:600]
 
+        http = httpx.Client(timeout=60)  # one client: a client per request loads the CA bundle each time
+
         def ask(i_q):
             i, q = i_q
-            r = httpx.post(urls[i % 2] + "/api/ask", json={"question": q}, timeout=60)
-            return r.status_code
+            return http.post(urls[i % 2] + "/api/ask", json={"question": q}).status_code
 
-        with ThreadPoolExecutor(8) as pool:
+        with http, ThreadPoolExecutor(8) as pool:
             codes = list(pool.map(ask, enumerate(work)))
         assert codes.count(200) == 600
     finally:

@@ -357,12 +357,13 @@ def test_cli_missing_settings_are_clear_errors(tmp_path):
     assert r.returncode != 0 and "FAMILYDESK_TELEGRAM_WEBHOOK_SECRET" in r.stderr and TOKEN not in r.stderr + r.stdout
 
 
-def test_cli_polls_and_answers(settings, assistant, tmp_path):
+def test_cli_polls_and_answers(hashed, tmp_path):
     exe = Path(sys.executable).parent / "familydesk"
     with FakeBotAPI(TOKEN) as api, open(tmp_path / "stderr.txt", "w+") as err:
+        # the session's hash index (the process embeds with `hash`, as every test's): nothing is built again
         env = _cli_env(TELEGRAM_BOT_TOKEN=TOKEN, FAMILYDESK_TELEGRAM_BASE_URL=api.base_url,
-                       FAMILYDESK_DATA_DIR=str(tmp_path / "data"), FAMILYDESK_CHROMA_DIR=str(settings.chroma_path),
-                       FAMILYDESK_LOG_LEVEL="DEBUG")
+                       FAMILYDESK_DATA_DIR=str(tmp_path / "data"),
+                       FAMILYDESK_CHROMA_DIR=str(hashed.settings.chroma_path), FAMILYDESK_LOG_LEVEL="DEBUG")
         proc = subprocess.Popen([str(exe), "telegram"], stdout=subprocess.DEVNULL, stderr=err,
                                 stdin=subprocess.DEVNULL, env=env)
         try:

@@ -8,16 +8,28 @@ import json
 import sys
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import click
 
-from .assistant import Assistant
 from .errors import FamilydeskError
 from .logs import configure as configure_logs
 from .settings import get_settings, settings_markdown
 
+if TYPE_CHECKING:
+    from .assistant import Assistant
+
+
+def _facade() -> type[Assistant]:
+    """The Assistant class, imported only by the commands that use it: `--help`, `help-doc`, `settings` and a
+    refused setting start without loading the answer path (LangChain, Chroma)."""
+    from .assistant import Assistant
+
+    return Assistant
+
 
 def _assistant(progress: bool = True) -> Assistant:
-    return Assistant(get_settings()).load(progress=progress and sys.stderr.isatty())
+    return _facade()(get_settings()).load(progress=progress and sys.stderr.isatty())
 
 
 def _run(fn):
@@ -112,11 +124,12 @@ def ingest(path: Path, region, title, number, date, issuer, kind, effective, sup
 
     o = Overrides(region=region, title=title, number=number, date=date, issuer=issuer, kind=kind,
                   effective=effective, supersedes=list(supersedes), doc_id=doc_id)
-    a = Assistant(get_settings())
+    facade = _facade()
+    a = facade(get_settings())
     if path.is_dir():
         if title or number or doc_id:
             raise click.UsageError("--title, --number and --id describe one file; give a file, not a folder")
-        files, skipped = Assistant.supported_files(path)
+        files, skipped = facade.supported_files(path)
         if not files:
             raise click.ClickException(f"no supported file in {path} (.txt .md .html .docx .pdf)")
     else:
@@ -191,7 +204,7 @@ def _w(text: str) -> int:
 @main.command()
 def index() -> None:
     """Build or update the vector index from index/ (only changed clauses are embedded)."""
-    a = _run(lambda: Assistant(get_settings()).load(progress=True))
+    a = _run(lambda: _facade()(get_settings()).load(progress=True))
     click.echo(json.dumps({"documents": len(a.corpus.documents), "clauses": len(a.corpus.clauses),
                            "index": a.sync_report, "seconds": round(a.load_seconds, 2)}, ensure_ascii=False))
     _calibration(a)
@@ -230,7 +243,7 @@ def mcp() -> None:
     """Serve the knowledge base as an MCP server over stdio (tools: ask, search_clauses, get_clause, list_documents)."""
     from .app import build_mcp
 
-    assistant = _run(lambda: Assistant(get_settings()).load(progress=False))
+    assistant = _run(lambda: _facade()(get_settings()).load(progress=False))
     build_mcp(assistant).run("stdio")
 
 
@@ -255,7 +268,7 @@ def telegram(webhook: bool) -> None:
 
         uvicorn.run(create_app(settings=s), host=s.host, port=s.port, log_level="warning")
         return
-    assistant = _run(lambda: Assistant(s).load())
+    assistant = _run(lambda: _facade()(s).load())
     try:
         build_application(assistant, s).run_polling()
     except InvalidToken:

@@ -18,7 +18,7 @@ import traceback
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from fastapi import APIRouter, Request, Response
 from telegram import (
@@ -46,13 +46,15 @@ from telegram.ext import (
     filters,
 )
 
-from .assistant import Assistant
 from .errors import BadRequest
 from .models import Answer
 from .ratelimit import SlidingWindow
 from .privacy import redact
 from .text import clean_input, sentence_pieces
 from .settings import Settings
+
+if TYPE_CHECKING:  # the bot is given an Assistant: `familydesk telegram` refuses a missing token before loading one
+    from .assistant import Assistant
 
 log = logging.getLogger(__name__)
 
