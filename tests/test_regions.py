@@ -185,3 +185,13 @@ def test_district_and_national_levels(d):
     r = d.resolve("普陀区", within="上海")
     assert r.level == "县级" and r.name == "普陀区"
     assert d.resolve("全国").level == "全国" and d.resolve("全国").name == "全国"
+
+
+def test_a_covered_district_is_found_without_its_suffix(d):
+    from familydesk.query import Places
+
+    places = Places({"普陀区": "310107", "上海市": "310000"}, d)
+    covered, uncovered, _, scopes = places.find("出生证明在普陀申请补贴能用吗")
+    assert covered == ["普陀区"] and scopes["普陀区"] == ["普陀区", "上海市"]
+    # not covered: found only by its full name, as before (朝阳 is also a city of Liaoning)
+    assert places.find("朝阳育儿补贴")[0] == [] and Places({"上海市": "310000"}, d).find("在普陀申请")[0] == []

@@ -295,6 +295,7 @@ class Places:
         found = [r for r in found if len(by_name[r.name]) == 1 or self.scope(r)
                  or not any(self.scope(x) for x in by_name[r.name])]
         found = [r for i, r in enumerate(found) if r.name not in {x.name for x in found[:i]}]
+        found += self._covered_districts(text, found)
         self.last_aliases = [a for r in found for a in self.divisions.aliases(r)]
         for r in found:
             if r.code in self.name_of:
@@ -310,6 +311,17 @@ class Places:
             if children:
                 inside[uncovered[-1]] = children
         return covered, uncovered, inside, scopes
+
+    def _covered_districts(self, text: str, found: list) -> list:
+        """A district or county the knowledge base covers, named without its suffix (在普陀申请 for 普陀区): the
+        division dataset finds county-level places only by their full name, since most short ones (朝阳, 普陀)
+        are shared or ordinary words; among the covered places one is not."""
+        seen = {r.code for r in found}
+        districts = [self.divisions.get(c) for c in dict.fromkeys(self.code_of.values())]
+        districts = [r for r in districts if r.level == "县级" and r.code not in seen and len(r.short) >= 2]
+        shorts = [r.short for r in districts]
+        return [r for r in districts if shorts.count(r.short) == 1 and r.short in text
+                and r.short in self.divisions.aliases(r)]
 
     def normalise(self, region: str | None) -> str | None:
         """'Baotou', 'baotou', '包头市' → '包头'; None/''/'全部'/'all' → None; any other Chinese place → its
