@@ -321,7 +321,7 @@ class Places:
         districts = [r for r in districts if r.level == "县级" and r.code not in seen and len(r.short) >= 2]
         shorts = [r.short for r in districts]
         return [r for r in districts if shorts.count(r.short) == 1 and r.short in text
-                and r.short in self.divisions.aliases(r)]
+                and r.short in self.covered[self.name_of[r.code]]]  # its aliases leave out ordinary words
 
     def normalise(self, region: str | None) -> str | None:
         """'Baotou', 'baotou', '包头市' → '包头'; None/''/'全部'/'all' → None; any other Chinese place → its
