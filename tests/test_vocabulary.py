@@ -56,3 +56,11 @@ def test_no_glossary_line_is_a_question_of_an_evaluation_set():
     questions = {_norm(q) for q in _questions()}
     keys = {_norm(k) for f in ("glossary.tsv", "glossary_zh.tsv") for k in _keys(f)}
     assert questions and sorted(keys & questions) == []
+
+
+@pytest.mark.parametrize("name", ["glossary.tsv", "glossary_zh.tsv"])
+def test_a_line_maps_to_a_figure_only_from_a_key_that_names_it(name):
+    """"1.3 m → 1.3米以下" reads a figure the question wrote; "tall → 1.3米以下" would answer for it."""
+    figure = re.compile(r"[\d一二三四五六七八九十]|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen)\b")
+    lines = read_glossary(INDEX / name, str.strip)
+    assert [k for k, terms in lines.items() if any(re.search(r"\d", t) for t in terms) and not figure.search(k)] == []
