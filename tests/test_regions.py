@@ -1,10 +1,13 @@
 """familydesk.regions: the division hierarchy from cpca's adcode table, names in Chinese, pinyin and English."""
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from familydesk.errors import BadRequest
-from familydesk.regions import LEVELS, Divisions, Region
+from familydesk.regions import LEVELS, Divisions, Region, _pypinyin
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +126,29 @@ def test_aliases(d):
     shaanxi = d.aliases(d.resolve("陕西"))
     assert "shaanxi" in shaanxi and "shanxi" not in shaanxi
     assert "changdu" in d.aliases(d.resolve("昌都"))  # place-name reading of 都, not "dou"
+
+
+def test_the_pinyin_table_is_pypinyins_reading_of_every_name(d):
+    """index/region_pinyin.tsv stands in for pypinyin at start-up: it must say what pypinyin says, for every
+    name the aliases read (rewrite it with `python -m familydesk.regions > index/region_pinyin.tsv`)."""
+    names = d.reading_names()
+    assert len(names) > 3000 and set(names) == set(d._readings)
+    assert {n: d._readings[n] for n in names} == {n: _pypinyin(n) for n in names}
+
+
+def test_aliases_and_english_names_are_the_same_without_the_table(d):
+    live = Divisions(list(d.by_code.values()), d._english, d.source)  # every reading from pypinyin itself
+    regions = list(d.by_code.values())
+    assert [d.aliases(r) for r in regions] == [live.aliases(r) for r in regions]
+    assert [d.english(r) for r in regions] == [live.english(r) for r in regions]
+    assert d.resolve("xian").code == live.resolve("xian").code == "610100"
+
+
+def test_loading_the_divisions_and_their_aliases_does_not_import_pypinyin():
+    code = ("import sys; from familydesk.regions import Divisions; d = Divisions.load(); "
+            "[d.aliases(r) for r in d.by_code.values()]; d.resolve('Qianjiang'); d.english(d.resolve('济南')); "
+            "assert 'pypinyin' not in sys.modules, 'pypinyin imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_aliases_leave_out_common_words(d):

@@ -3,11 +3,14 @@
 Data: the adcode table that the `cpca` package ships (``cpca/resources/adcodes.csv``; the version is in
 ``Divisions.source``). It is read directly, without importing cpca (that would pull pandas) and without a
 network. Placeholder rows (市辖区, 县, 省直辖县级行政区划) are dropped, so a 直辖市 district or a 省直辖县级市
-(潜江市) hangs off its province. Pinyin comes from `pypinyin`; the few English names that are not plain
-pinyin (Harbin, Tibet, Shaanxi ...) come from ``index/region_names_en.tsv``.
+(潜江市) hangs off its province. Pinyin is `pypinyin`'s reading of each name, read from
+``index/region_pinyin.tsv`` (written by ``python -m familydesk.regions``: importing pypinyin takes ~0.4 s,
+which a start should not pay; a name the table lacks, as after a cpca upgrade, is read by pypinyin itself);
+the few English names that are not plain pinyin (Harbin, Tibet, Shaanxi ...) come from
+``index/region_names_en.tsv``.
 
-Loading builds the Chinese tables only (a few ms); the pinyin/English tables are built on first use
-(pypinyin's dictionaries take ~0.2 s to import). Both are kept in memory for the process.
+Loading builds the Chinese tables only (a few ms); the pinyin/English tables are built on first use. Both are
+kept in memory for the process.
 
 Matching rules of ``find`` (free text): Chinese by substring, leftmost and longest first, each match masking
 its characters; provinces, 地级 and 省直辖县级市 (潜江) by full or short name, other 县级 only by full name
@@ -99,10 +102,26 @@ def _cpca_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def _names_file() -> Path:
+def _index_file(name: str) -> Path:
     index_dir = os.environ.get("FAMILYDESK_INDEX_DIR")
     base = Path(index_dir) if index_dir else Path(__file__).resolve().parents[2] / "index"
-    return base / "region_names_en.tsv"
+    return base / name
+
+
+def _tsv_rows(path: Path):
+    """(first field, second field) of each line of a two-column TSV, comments and blank lines skipped."""
+    if not path.exists():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#") and "\t" in line:
+            yield tuple(part.strip() for part in line.split("\t", 1))
+
+
+def _pypinyin(name: str) -> list[str]:
+    """pypinyin's reading of a name: one syllable per character, tone marks and characters without one dropped."""
+    from pypinyin import Style, lazy_pinyin  # ~0.4 s the first time: only for a name index/region_pinyin.tsv lacks
+
+    return lazy_pinyin(name, style=Style.NORMAL, errors="ignore")
 
 
 def _ethnic_pattern(resources: Path) -> re.Pattern:
@@ -166,10 +185,12 @@ class Divisions:
     _instance: Divisions | None = None
     _lock = threading.Lock()
 
-    def __init__(self, regions: list[Region], english: dict[str, list[str]], source: str) -> None:
+    def __init__(self, regions: list[Region], english: dict[str, list[str]], source: str,
+                 readings: dict[str, list[str]] | None = None) -> None:
         self.source = source
         self.by_code: dict[str, Region] = {r.code: r for r in regions}
         self._english = english  # code → English names from the TSV
+        self._readings = readings or {}  # name → pypinyin's reading, as index/region_pinyin.tsv records it
         self._counts = {level: sum(r.level == level for r in regions) for level in LEVELS}
         zh: dict[str, list[str]] = {}
         for r in regions:
@@ -218,19 +239,15 @@ class Divisions:
             regions.append(Region(code, names[code], _short_name(names[code], ethnic), level, parent))
         by_name = {r.name: r.code for r in regions}
         english: dict[str, list[str]] = {}
-        path = _names_file()
-        if path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if not line.strip() or line.lstrip().startswith("#") or "\t" not in line:
-                    continue
-                zh_name, en_name = (part.strip() for part in line.split("\t", 1))
-                if zh_name in by_name and en_name:
-                    english.setdefault(by_name[zh_name], []).append(en_name.lower())
+        for zh_name, en_name in _tsv_rows(_index_file("region_names_en.tsv")):
+            if zh_name in by_name and en_name:
+                english.setdefault(by_name[zh_name], []).append(en_name.lower())
+        readings = {name: syllables.split() for name, syllables in _tsv_rows(_index_file("region_pinyin.tsv"))}
         try:
             version = metadata.version("cpca")
         except metadata.PackageNotFoundError:
             version = "?"
-        return cls(regions, english, f"cpca {version} resources/adcodes.csv")
+        return cls(regions, english, f"cpca {version} resources/adcodes.csv", readings)
 
     # ------------------------------------------------------------------ lookups
     def get(self, code: str) -> Region:
@@ -309,13 +326,21 @@ class Divisions:
                 forms.append(r.short + "特区")  # 香港特区
         return forms
 
-    @staticmethod
-    def _pinyin(name: str) -> list[str]:
+    def reading_names(self) -> list[str]:
+        """The names whose reading the aliases use (every short name, and the full name where the short one
+        has one character), in code order: the rows of index/region_pinyin.tsv."""
+        regions = [r for r in self.by_code.values() if r.level != "全国"]
+        names = [r.short for r in regions] + [r.name for r in regions if len(r.short) < 2]
+        return list(dict.fromkeys(names))
+
+    def _reading(self, name: str) -> list[str]:
+        syllables = self._readings.get(name)
+        return list(syllables) if syllables is not None else _pypinyin(name)
+
+    def _pinyin(self, name: str) -> list[str]:
         if name in _PINYIN_FIX:
             return _PINYIN_FIX[name].split()
-        from pypinyin import Style, lazy_pinyin  # ~0.25 s the first time: only when pinyin is needed
-
-        syllables = lazy_pinyin(name, style=Style.NORMAL, errors="ignore")
+        syllables = self._reading(name)
         if len(syllables) != len(name):
             return [s for s in syllables if s.isalpha()]
         return [{"都": "du", "长": "chang"}.get(ch, py) for ch, py in zip(name, syllables)]
@@ -392,9 +417,7 @@ class Divisions:
         names = self._english.get(region.code)
         if names:
             return names[0].title()
-        from pypinyin import lazy_pinyin
-
-        return "".join(lazy_pinyin(region.short)).title()
+        return "".join(self._reading(region.short)).title()
 
     def aliases(self, region: Region) -> list[str]:
         """Names that denote the region: name, short (≥ 2 characters), province extras, pinyin joined and
@@ -519,3 +542,17 @@ class Divisions:
                 if r not in out:
                     out.append(r)
         return out
+
+
+def main() -> None:
+    """`python -m familydesk.regions > index/region_pinyin.tsv`: pypinyin's reading of every name the aliases use."""
+    divisions = Divisions.load()
+    print(f"# pypinyin {metadata.version('pypinyin')}'s reading of the division names of {divisions.source}, read by")
+    print("# regions.py instead of importing pypinyin at every start. Written by `python -m familydesk.regions`;")
+    print("# a test checks it against pypinyin. name<TAB>syllables (corrections: _PINYIN_FIX in regions.py)")
+    for name in divisions.reading_names():
+        print(f"{name}\t{' '.join(_pypinyin(name))}")
+
+
+if __name__ == "__main__":
+    main()
