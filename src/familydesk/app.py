@@ -9,6 +9,7 @@ import re
 import time
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -22,7 +23,6 @@ from .assistant import Assistant
 from .errors import FamilydeskError
 from .logs import REQUEST_ID, request_id
 from .ratelimit import client_address
-from .mcp_server import build as build_mcp  # the knowledge base as MCP tools (stdio via the CLI, HTTP at /mcp/)
 from .settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,51 @@ def _warm_up(assistant: Assistant) -> None:
         assistant.search("产假 maternity leave", None, 1)
     except Exception as e:  # a failed warm-up must not stop start-up; /healthz reports the real state
         log.warning("warm-up search failed: %s: %s", type(e).__name__, e)
+
+
+class _MCPMount:
+    """/mcp/: the knowledge base as MCP tools over streamable HTTP (mcp_server.py), built on the first request to
+    /mcp/ rather than at start-up: the `mcp` SDK takes ~0.4 s to import, which a start that never serves MCP
+    should not pay. Its sessions run in a task group the app's lifespan holds (`running`)."""
+
+    def __init__(self, assistant: Assistant, host: str) -> None:
+        self.assistant, self.host = assistant, host
+        self._app = self._lock = self._tasks = None
+
+    @asynccontextmanager
+    async def running(self):
+        """Held by the lifespan: where the MCP sessions run once /mcp/ is first asked for; stops them at shutdown."""
+        self._lock = anyio.Lock()
+        async with anyio.create_task_group() as tasks:
+            self._tasks = tasks
+            try:
+                yield
+            finally:
+                tasks.cancel_scope.cancel()
+                self._tasks = self._app = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if self._app is None:
+            if self._tasks is None:
+                raise RuntimeError("/mcp/ is served only while the app's lifespan runs")
+            async with self._lock:
+                if self._app is None:
+                    self._app = await self._start()
+        await self._app(scope, receive, send)
+
+    async def _start(self):
+        from .mcp_server import build
+
+        server = await anyio.to_thread.run_sync(build, self.assistant)  # the import, off the event loop
+
+        async def sessions(task_status=anyio.TASK_STATUS_IGNORED) -> None:
+            async with server.session_manager.run():
+                task_status.started()
+                await anyio.sleep_forever()
+
+        app = server.streamable_http_app(streamable_http_path="/", host=self.host)
+        await self._tasks.start(sessions)
+        return app
 
 
 class _RouteTemplates:
@@ -65,7 +110,7 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     """Build the app; the knowledge base loads at start-up (or use the Assistant given)."""
     settings = settings or get_settings()
     assistant = assistant or Assistant(settings)
-    mcp = build_mcp(assistant)
+    mcp = _MCPMount(assistant, settings.host)
     app = FastAPI(title="familydesk", version="0.1.0", lifespan=_lifespan(assistant, mcp),
                   description="Answers about Chinese fertility-support policies, quoted and cited clause by clause "
                               "from the official documents of the knowledge base (GET /api/documents lists them).")
@@ -79,21 +124,21 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     return app
 
 
-def _lifespan(assistant: Assistant, mcp):
-    """Start-up: load the knowledge base (unless given loaded), warm up, run the MCP sessions."""
+def _lifespan(assistant: Assistant, mcp: _MCPMount):
+    """Start-up: load the knowledge base (unless given loaded), warm up, hold the MCP sessions' task group."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if not assistant.ready:
             await run_in_threadpool(assistant.load)
         await run_in_threadpool(_warm_up, assistant)
-        async with mcp.session_manager.run():
+        async with mcp.running():
             yield
 
     return lifespan
 
 
-def _add_channels(app: FastAPI, assistant: Assistant, settings: Settings, mcp) -> None:
+def _add_channels(app: FastAPI, assistant: Assistant, settings: Settings, mcp: _MCPMount) -> None:
     """The JSON API, the admin routes, the pages, /v1, /mcp/ and (when configured) the Telegram webhook."""
     app.include_router(router)
     app.include_router(admin)
@@ -105,7 +150,7 @@ def _add_channels(app: FastAPI, assistant: Assistant, settings: Settings, mcp) -
 
     install_web(app, settings)
     install_openai(app)
-    app.mount("/mcp", mcp.streamable_http_app(streamable_http_path="/", host=settings.host))
+    app.mount("/mcp", mcp)
 
 
 def _add_health(app: FastAPI, assistant: Assistant) -> None:

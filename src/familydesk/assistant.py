@@ -18,7 +18,6 @@ from pathlib import Path
 
 from . import metrics
 from .answer import ExtractiveAnswerer, Texts
-from .answer_llm import LLMAnswerer
 from .chain import build_chain
 from .corpus import Corpus, load_corpus
 from .dictionary import Dictionary
@@ -43,6 +42,16 @@ COMPARE_DEPTH = 5  # how many of a region's best clauses may stand in for it in 
 _TOPIC_SPLIT = re.compile(r"[\s,，、;；/|]+")
 SEARCH_K = 30  # clauses the answerer sees: enough for a city's own clause to show under its province's
 LLM_K = 10  # clauses retrieved when a model answers (it is given those the extractive answer cites)
+
+
+def _generative(s: Settings, answerer: ExtractiveAnswerer, texts: Texts):
+    """The guarded generative answerer when FAMILYDESK_LLM_BASE_URL is set, else None; answer_llm.py is imported
+    only then (LangChain's prompt templates, jinja2 and yaml: time a start without a model need not spend)."""
+    if not s.llm_base_url:
+        return None
+    from .answer_llm import LLMAnswerer
+
+    return LLMAnswerer(s, answerer, texts)
 
 
 class Assistant:
@@ -95,7 +104,7 @@ class Assistant:
             snap.answerer = ExtractiveAnswerer(snap.corpus, snap.texts, snap.reader.units_for, s.min_relevance,
                                                snap.reader.gloss, snap.reader.qualifiers, snap.reader.vocabulary)
             snap.answerer.term_weight = snap.index.term_weight
-            snap.llm = LLMAnswerer(s, snap.answerer, snap.texts) if s.llm_base_url else None
+            snap.llm = _generative(s, snap.answerer, snap.texts)
             snap.retriever = ClauseRetriever(index=snap.index, reader=snap.reader, k=LLM_K if snap.llm else SEARCH_K)
             snap.chain = build_chain(snap.reader, snap.retriever, snap.answerer, snap.llm, s.llm_rewrite)
             if self._snap is None or self.querylog is None:

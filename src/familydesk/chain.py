@@ -16,13 +16,16 @@ events: {"type": "delta", "text"} …, {"type": "reset"} (a generated answer wit
 from __future__ import annotations
 
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
 from langchain_core.runnables import Runnable, RunnableConfig, RunnablePassthrough
 
 from .answer import ExtractiveAnswerer
-from .answer_llm import LLMAnswerer
 from .query import QueryReader
 from .retrieval import ClauseRetriever
+
+if TYPE_CHECKING:  # imported by the Assistant only when a model answers
+    from .answer_llm import LLMAnswerer
 
 
 class ReadQuestion(Runnable[dict, dict]):

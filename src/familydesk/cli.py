@@ -241,7 +241,7 @@ def eval_(file: Path, as_json: bool) -> None:
 @main.command()
 def mcp() -> None:
     """Serve the knowledge base as an MCP server over stdio (tools: ask, search_clauses, get_clause, list_documents)."""
-    from .app import build_mcp
+    from .mcp_server import build as build_mcp
 
     assistant = _run(lambda: _facade()(get_settings()).load(progress=False))
     build_mcp(assistant).run("stdio")
