@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -51,3 +52,16 @@ def test_mcp_over_stdio(index_copy, tmp_path):
 
     assert shutil.which(str(exe))
     anyio.run(run)
+
+
+def test_a_start_leaves_the_mcp_sdk_and_other_unused_parts_unimported(tmp_path):
+    """The app is built and the knowledge base loaded without the mcp SDK (imported by /mcp/'s first request, as
+    test_mcp_over_streamable_http shows), the generative answerer (no model set) or pypinyin (index/ has the
+    readings): a start does not pay for them."""
+    code = ("import sys; from familydesk import Settings; from familydesk.app import create_app; "
+            "app = create_app(settings=Settings(embedding='none', chroma_dir=sys.argv[1], data_dir=sys.argv[2])); "
+            "app.state.assistant.load(); "
+            "print(sorted({'mcp', 'familydesk.mcp_server', 'familydesk.answer_llm', 'pypinyin'} & set(sys.modules)))")
+    run = subprocess.run([sys.executable, "-c", code, str(tmp_path / "chroma"), str(tmp_path / "data")],
+                         capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"
