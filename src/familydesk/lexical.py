@@ -14,7 +14,6 @@ import json
 import logging
 import math
 import os
-import pickle
 import re
 import shutil
 import threading
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .filecache import cached
+from .filecache import cached_pickle
 from .text import CJK_RUN
 
 log = logging.getLogger(__name__)
@@ -47,39 +46,22 @@ def _get_jieba(user_words: Iterable[str] = (), cache_dir: Path | None = None):
 
 
 def _load_jieba(cache_dir: Path | None):
-    """jieba's tokenizer with its dictionary loaded: from a pickle in `cache_dir` when given (~0.2 s in a fresh
-    process), else jieba's own way (its marshal cache in the temp folder, ~0.6 s: a fresh process reads
-    marshal's half a million words about three times slower than the same words pickled)."""
+    """jieba's tokenizer with its dictionary (word → frequency, the prefixes at 0, and the total) loaded: pickled in
+    `cache_dir` when given (~0.2 s in a fresh process), else jieba's own way (its marshal cache in the temp folder,
+    ~0.6 s: a fresh process reads marshal's half a million words about three times slower than pickled ones)."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
     tk = jieba.Tokenizer()
-    if cache_dir is not None:
-        try:
-            _dictionary_from_cache(tk, Path(cache_dir))
-            return tk
-        except Exception as e:  # noqa: BLE001 - the cache only saves time: jieba's own loading still works
-            log.warning("jieba dictionary cache in %s not used (%s): loading jieba's own; it is rebuilt at the "
-                        "next start", cache_dir, type(e).__name__)
-            for damaged in Path(cache_dir).glob("jieba-dict-*"):
-                damaged.unlink(missing_ok=True)
-    tk.initialize()
-    return tk
 
-
-def _dictionary_from_cache(tk, cache_dir: Path) -> None:
-    """jieba's prefix dictionary (word → frequency, the prefixes at 0) and its total, pickled beside the index,
-    keyed by the packaged dict.txt's size and date; written from jieba's own loading the first time."""
-    import jieba
-
-    def write(path: Path) -> None:
+    def own() -> tuple[dict[str, int], int]:
         tk.initialize()
-        path.write_bytes(pickle.dumps((tk.FREQ, tk.total), pickle.HIGHEST_PROTOCOL))
+        return tk.FREQ, tk.total
 
-    path = cached(cache_dir, "jieba-dict", Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME, ".pickle", write)
-    if not tk.initialized:  # not loaded just now to write the cache
-        tk.FREQ, tk.total = pickle.loads(path.read_bytes())
-        tk.initialized = True
+    packaged = Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME
+    tk.FREQ, tk.total = cached_pickle(cache_dir, "jieba-dict", packaged, own)
+    tk.initialized = True
+    return tk
 
 
 class Tokenizer:
