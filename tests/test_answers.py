@@ -278,3 +278,30 @@ def test_only_the_questions_own_policy_word_rescues_a_chatty_question(hashed):
     assert hashed.answerer._on_policy(hashed.reader.read("北京托育那块儿咋整"), childcare) == childcare
     assert "产后保健" in hashed.reader.read("北京坐月子那块儿咋整").terms
     assert hashed.answerer._on_policy(hashed.reader.read("北京坐月子那块儿咋整"), postnatal) == []
+
+
+_ANSWER_ALL = """
+import json, sys
+from familydesk import Assistant, Settings
+a = Assistant(Settings(embedding="hash", chroma_dir=sys.argv[1], data_dir=sys.argv[2], rate_limit=0)).load()
+rows = [json.loads(line) for line in open(sys.argv[3], encoding="utf-8")]
+answers = [a.ask(r["q"]) for r in rows]
+print(json.dumps([[x.answer, [c.id for c in x.citations]] for x in answers], ensure_ascii=False))
+"""
+
+
+@pytest.mark.slow
+def test_the_same_question_gets_the_same_answer_in_every_process(hashed, tmp_path):
+    """Python salts its string hashes per process: no choice (a lead's term, the order of tied citations) may
+    follow the order of a set. Two processes with different seeds answer the dev set identically."""
+    import os
+    import subprocess
+    import sys
+
+    def run(seed: str) -> str:
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        return subprocess.run([sys.executable, "-c", _ANSWER_ALL, str(hashed.settings.chroma_dir),
+                               str(tmp_path / seed), str(PROJECT_ROOT / "tests" / "data" / "dev_questions.jsonl")],
+                              capture_output=True, text=True, env=env, check=True, timeout=300).stdout
+
+    assert run("1") == run("2")

@@ -283,7 +283,7 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
         units = self.units_for(q.quantity, q.quantity_text)
         calendar = q.quantity == "deadline"
         sentences = split_sentences(hit.clause.text)
-        terms = set(hit.matched)
+        terms = list(dict.fromkeys(hit.matched))  # in the question's order: ties break the same way every run
         grams = {t[i:i + 2] for t in q.terms for i in range(len(t) - 1)}
 
         weight = self.term_weight or (lambda t: 1.0)

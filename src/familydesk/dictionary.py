@@ -66,7 +66,7 @@ class Dictionary:
                 key = tuple(self._tokens(text))
                 if key and len(key) <= 3 and len(text) < 40:
                     found.setdefault(key, set()).add(word)
-        return {k: tuple(sorted(v, key=self._rarity, reverse=True)[:self.MAX_CANDIDATES])
+        return {k: tuple(sorted(v, key=lambda w: (self._rarity(w), w), reverse=True)[:self.MAX_CANDIDATES])
                 for k, v in found.items()}
 
     def warm(self) -> "Dictionary":

@@ -39,7 +39,7 @@ class Leads:
         if topic and topic not in self.qualifiers:
             return topic
         found = [t for t in self.vocabulary if t in key and t not in self.qualifiers and not re.search(r"\d", t)]
-        return max(found, key=len, default=topic)
+        return max(found, key=lambda t: (len(t), t), default=topic)  # the same term every run, whatever the set order
 
     def _data(self, lang: str) -> dict:
         return self.texts.data[lang]["lead"]

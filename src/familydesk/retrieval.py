@@ -178,7 +178,7 @@ class HybridIndex:
             hits.append(Hit(clause=self.official[cid], score=(1 - w) * ((1 - COVERAGE_IN_RANK) * lex_norm + COVERAGE_IN_RANK * ranked) + w * d,
                             relevance=(1 - w) * coverage + w * d, lexical=lex_norm, coverage=coverage,
                             dense=dense.get(cid, 0.0), matched=matched))
-        hits.sort(key=lambda h: (h.score, h.relevance), reverse=True)
+        hits.sort(key=lambda h: (h.score, h.relevance, h.clause.id), reverse=True)  # exact ties: the same order every run
         return hits[:k]
 
     def _dense(self, q: Query, city: str | None) -> dict[str, float]:
