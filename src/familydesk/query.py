@@ -48,7 +48,7 @@ def en_tokens(text: str) -> list[str]:
 def en_lemma(word: str) -> str:
     """The dictionary form of an inflected English word (paid → pay, children → child, took → take), from
     lemminflect's tables; the word itself when it is already one, or unknown. Loaded on first use."""
-    import lemminflect  # noqa: PLC0415 - its tables load on first use, not at start
+    import lemminflect  # its tables load on first use, not at start
 
     lemmas = lemminflect.getAllLemmas(word)
     if not lemmas or any(word in forms for forms in lemmas.values()):
@@ -149,7 +149,8 @@ class Glossary:
         written first, then with its words in dictionary form ("paid out" finds "pay out")."""
         groups, uncovered, i = [], [], 0
         while i < len(words):
-            n, key = self._match(words, i) or self._match([en_lemma(w) for w in words[i:i + self.max_len]], 0) or (0, None)
+            found = self._match(words, i) or self._match([en_lemma(w) for w in words[i:i + self.max_len]], 0)
+            n, key = found or (0, None)
             if key:
                 groups.append(Group(" ".join(key), self.entries[key]))
                 i += n
