@@ -305,3 +305,9 @@ def test_the_same_question_gets_the_same_answer_in_every_process(hashed, tmp_pat
                               capture_output=True, text=True, env=env, check=True, timeout=300).stdout
 
     assert run("1") == run("2")
+
+
+def test_an_english_answer_introduces_its_quote_once(assistant):
+    a = assistant.ask("Is there a birth subsidy in Beijing?")
+    assert not a.abstained and a.lead.startswith("Beijing: on ")
+    assert a.answer.lower().count("the official document says") == 1
