@@ -249,6 +249,8 @@ def test_a_clause_reached_through_a_policy_term_alone_never_gives_a_figure(hashe
     assert a.abstained and a.reason == "figure_not_stated" and "25天" not in a.lead
     sure = Hit(clause=clause, score=0.9, relevance=0.9, coverage=0.9, matched=["护理假"])
     assert "25天" in hashed.answerer(q, [sure]).lead
+    when = hashed.answerer(hashed.reader.read("包头护理假什么时候开始休"), [weak])  # nor when
+    assert when.abstained and when.reason == "figure_not_stated"
 
 
 def test_a_figure_no_document_states_is_not_stated_from_the_newest_document(assistant):

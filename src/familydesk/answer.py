@@ -428,10 +428,10 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
         pick = self.pick(q, hit)
         cite = self.citation(hit.clause, hit.score, pick.sentence, used=True)
         city = T.city(lang, doc.city)
-        # a figure is only ever given from a clause relevant on its own merits: one reached through a policy
-        # term alone may say what the question is about, never how much
-        stated = not q.needs_figure or (self._sure(hit) and (bool(pick.figures)
-                                                              or any(w in pick.sentence for w in q.figure_words)))
+        # a figure (an amount, a date) is only ever given from a clause relevant on its own merits: one reached
+        # through a policy term alone may say what the question is about, never how much or when
+        stated = (self._sure(hit) or not q.quantity) and (
+            not q.needs_figure or bool(pick.figures) or any(w in pick.sentence for w in q.figure_words))
         # one shape: the line that answers, the quoted sentence once, one citation line
         lead = self.leads(q, city, pick.topic or hit.clause.heading, pick.key, pick.figures, stated)
         return T(lang, "city_answer" if stated else "city_not_stated", lead=lead, quote=pick.sentence,
