@@ -19,8 +19,9 @@ from .helpers import free_port
 NEW_DOC = (Path(__file__).parent / "data" / "test-city.txt").read_text(encoding="utf-8")
 
 
-def _windows_by_doc(assistant: Assistant, doc_id: str) -> dict[str, str]:
-    got = assistant.store.collection.get(where={"doc_id": doc_id}, include=["metadatas"])
+def _windows_by_doc(assistant: Assistant, doc_id: str | None) -> dict[str, str]:
+    """Window id → sha of one document's windows (None: all of them), in one read."""
+    got = assistant.store.collection.get(where={"doc_id": doc_id} if doc_id else None, include=["metadatas"])
     return {i: m["sha"] for i, m in zip(got["ids"], got["metadatas"])}
 
 
@@ -28,6 +29,19 @@ def test_sync_is_idempotent(hashed):
     again = Assistant(hashed.settings).load()
     assert again.sync_report["added"] == again.sync_report["updated"] == again.sync_report["deleted"] == 0
     assert again.store.count() == hashed.store.count() == again.sync_report["total"]
+
+
+def test_the_windows_are_read_a_page_at_a_time(hashed, monkeypatch):
+    """Past ~32k windows one read of the whole collection fails in SQLite (too many SQL variables) and every start
+    rebuilt the index: the windows are read in pages, here of 100 (the shipped corpus has a few hundred)."""
+    import familydesk.store as store
+
+    monkeypatch.setattr(store, "GET_PAGE", 100)
+    have = hashed.store._have(hashed.store.collection)
+    assert len(have) == hashed.store.count() > 3 * store.GET_PAGE
+    assert have == _windows_by_doc(hashed, None)
+    again = Assistant(hashed.settings).load()
+    assert again.sync_report["added"] == again.sync_report["updated"] == again.sync_report["deleted"] == 0
 
 
 def test_ingest_adds_then_replaces_exactly_its_clauses(index_copy, tmp_path):

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 BATCH = 64
 CITY_OVERSAMPLE = 4  # windows fetched per window wanted when a city filter applies
 OVERSAMPLE_FROM = 5000  # index size (windows) from which filtering in Python beats Chroma's where
+GET_PAGE = 10_000  # windows per read of the whole collection (SQLite allows 32,766 variables in one query)
 
 
 def make_client(chroma_url: str | None, chroma_path):
@@ -128,11 +129,17 @@ class ClauseStore:
         finally:
             _quiet(self.client.delete_collection, self.lock_name)
 
-    def _have(self, collection) -> dict[str, str]:
-        if collection is None:
-            return {}
-        got = collection.get(include=["metadatas"])
-        return {i: (m or {}).get("sha") for i, m in zip(got["ids"], got["metadatas"])}
+    @staticmethod
+    def _have(collection) -> dict[str, str]:
+        """Window id → the `sha` it was built from, read a page at a time: one `get` of the whole collection
+        asks SQLite for more variables than it allows (32,766) past ~32k windows, and fails."""
+        have: dict[str, str] = {}
+        while collection is not None:
+            got = collection.get(include=["metadatas"], limit=GET_PAGE, offset=len(have))
+            have.update((i, (m or {}).get("sha")) for i, m in zip(got["ids"], got["metadatas"]))
+            if len(got["ids"]) < GET_PAGE:
+                break
+        return have
 
     def sync(self, clauses: Iterable[Clause], city_of: dict[str, str], progress: bool = False) -> dict:
         """Make the active collection hold exactly these clauses' windows; embed only what changed."""
