@@ -3,6 +3,7 @@ index already built.
 
     .venv/bin/python bench/coldstart.py [--runs 3] [--embedding use]
     .venv/bin/python bench/coldstart.py --clauses 100000 --embedding hash [--runs 3] [--seed 7] [--per-doc 50]
+                                [--folder DIR]
 
 Without --clauses: the shipped knowledge base (index/); a first, unmeasured start builds the index in a
 temporary Chroma folder. With --clauses N: a synthetic knowledge base of N clauses is written to a temporary
@@ -17,7 +18,8 @@ window here, `none` skips the dense store.
 Prints one JSON line per start ({"cold_start_s", "load_seconds"}: the whole start, and the knowledge-base
 load inside it as /healthz reports it); the first start after the build is printed apart (`first_start`,
 not in the median; it may still write the dictionaries' caches). Then the median. The temporary folder is
-deleted at the end.
+deleted at the end; with --folder it is kept, and a later run with the same --folder and --clauses measures the
+same built knowledge base again.
 """
 from __future__ import annotations
 
@@ -93,6 +95,7 @@ def measure(folder: Path, args) -> None:
            "FAMILYDESK_DATA_DIR": str(folder / "data"), "FAMILYDESK_LOG_LEVEL": "WARNING"}
     if args.clauses:
         env.update(FAMILYDESK_INDEX_DIR=str(folder / "index"), FAMILYDESK_CALIBRATION_SETS="")
+    if args.clauses and not (folder / "index").exists():
         t = time.perf_counter()
         write_knowledge_base(folder / "index", args.clauses, args.seed, args.per_doc)
         print(json.dumps({"written_s": round(time.perf_counter() - t, 1), "sources_mb": dir_mb(folder / "index")}),
@@ -107,7 +110,7 @@ def measure(folder: Path, args) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3, help="measured starts after the first one")
     ap.add_argument("--embedding", default="use", help="FAMILYDESK_EMBEDDING of the build and the server "
                                                        "(use, hash, none, sentence-transformers)")
@@ -116,12 +119,16 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7, help="seed of the synthetic corpus (with --clauses)")
     ap.add_argument("--per-doc", type=int, default=50, choices=range(1, 100), metavar="1-99",
                     help="clauses per synthetic document (with --clauses)")
+    ap.add_argument("--folder", type=Path, default=None,
+                    help="work in this folder and keep it (a knowledge base already written and built there is "
+                         "reused: measure again without building); default a temporary folder, deleted at the end")
     args = ap.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="familydesk-coldstart-"))
+    folder = args.folder or Path(tempfile.mkdtemp(prefix="familydesk-coldstart-"))
     try:
         measure(folder, args)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if args.folder is None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
