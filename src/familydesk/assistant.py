@@ -80,7 +80,7 @@ class Assistant:
             t = time.perf_counter()
             s = self.settings
             snap = _Snapshot()
-            snap.corpus = load_corpus(s.index_dir)
+            snap.corpus = load_corpus(s.index_dir, s.chroma_path / "models")
             snap.reader = QueryReader(s.index_dir, partial(Tokenizer, cache_dir=s.chroma_path / "models"),
                                       Places.from_documents(snap.corpus.documents.values()))
             snap.texts = Texts(s.prompts_dir)

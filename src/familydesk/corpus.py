@@ -8,17 +8,21 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 from .clauses import ParsedDocument, align_repost, parse_text
 from .errors import NotFound
+from .filecache import pickled
 from .models import Clause, Document
 
 MANIFEST = "manifest.json"
 FIELDS = ("id", "file", "title", "issuer", "number", "date", "city", "authority", "repost_of", "region_code", "level",
           "kind", "effective", "supersedes", "repealed_by", "format")
 REPAIR_BREAKS = ("", "txt", "pdf")  # formats whose line breaks may be page breaks inside a sentence
+# the modules whose code shapes a parse (this one: REPAIR_BREAKS and the parse's arguments); a cached parse is keyed
+# on their source, so a changed parser is never served an old parse
+PARSER_MODULES = ("corpus", "clauses", "text", "models")
 
 
 def sha256_text(text: str) -> str:
@@ -57,8 +61,10 @@ def read_manifest(index_dir: Path) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))["documents"]
 
 
-def load_corpus(index_dir: Path) -> Corpus:
-    """Read the manifest and every source text, parse them and align reposts to their originals."""
+def load_corpus(index_dir: Path, cache_dir: Path | None = None) -> Corpus:
+    """Read the manifest and every source text, parse them and align reposts to their originals. `cache_dir`: where
+    the parse is kept (pickled, keyed on every text and manifest entry and on the parser's code) and read back while
+    they are unchanged; None: parsed every time."""
     documents: dict[str, Document] = {}
     texts: dict[str, str] = {}
     for entry in read_manifest(index_dir):
@@ -71,15 +77,28 @@ def load_corpus(index_dir: Path) -> Corpus:
         fields.setdefault("number", None)
         doc = Document(**fields, sha256=sha256_text(text))
         documents[doc.id], texts[doc.id] = doc, text
+    fingerprint = sha256_text(json.dumps(
+        [asdict(d) for d in sorted(documents.values(), key=lambda d: d.id)], ensure_ascii=False))
+    parsed = pickled(cache_dir, "corpus", lambda: sha256_text(fingerprint + parser_version())[:32],
+                     lambda: _parse(documents, texts))
+    return Corpus(documents=documents, parsed=parsed, fingerprint=fingerprint[:16])
+
+
+def _parse(documents: dict[str, Document], texts: dict[str, str]) -> dict[str, ParsedDocument]:
     parsed = {doc_id: parse_text(texts[doc_id], doc_id, every_paragraph=not doc.official,
                                  repair_breaks=doc.format in REPAIR_BREAKS)
               for doc_id, doc in documents.items()}
     for doc_id, doc in documents.items():
         if doc.repost_of and doc.repost_of in parsed:
             parsed[doc_id] = align_repost(parsed[doc_id], parsed[doc.repost_of])
-    fingerprint = sha256_text(json.dumps(
-        [asdict(d) for d in sorted(documents.values(), key=lambda d: d.id)], ensure_ascii=False))
-    return Corpus(documents=documents, parsed=parsed, fingerprint=fingerprint[:16])
+    return parsed
+
+
+@cache
+def parser_version() -> str:
+    """A hash of the source of PARSER_MODULES."""
+    here = Path(__file__).parent
+    return hashlib.sha256(b"".join((here / f"{m}.py").read_bytes() for m in PARSER_MODULES)).hexdigest()
 
 
 def write_manifest(index_dir: Path, entries: list[dict]) -> None:
