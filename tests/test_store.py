@@ -135,3 +135,32 @@ def test_lexical_only_mode(tmp_path):
     a = Assistant(Settings(embedding="none", chroma_dir=tmp_path / "c")).load()
     assert a.store is None
     assert a.ask("包头三孩产假多少天").citations[0].clause == "（二）"
+
+
+def test_a_restart_with_unchanged_sources_splits_no_clause_and_a_changed_source_syncs(tmp_path, monkeypatch):
+    """The windows' digest is kept under the corpus's version: a restart with the same sources compares it with
+    the pointer's without splitting a clause; a changed source splits them again and syncs the store."""
+    import familydesk.store as store
+
+    index = tmp_path / "index"
+    shutil.copytree(PROJECT_ROOT / "index", index, ignore=shutil.ignore_patterns(".chroma"))
+    settings = Settings(index_dir=index, chroma_dir=tmp_path / "chroma")
+    first = Assistant(settings).load()
+    splits: list[int] = []
+    real = store.ClauseStore._windows
+    monkeypatch.setattr(store.ClauseStore, "_windows", lambda self, cl, city: splits.append(1) or real(self, cl, city))
+    again = Assistant(settings).load()
+    assert splits == [] and again.sync_report == {**first.sync_report, "added": 0}
+    assert again.store.count() == first.store.count() == again.sync_report["total"]
+    path = index / "sources" / "ganzhou-2025-measures.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("鼓励国有平台公司建设运营托育机构", "鼓励国有企业建设运营托育机构"),
+                    encoding="utf-8")
+    changed = Assistant(settings).load()
+    assert splits and 0 < changed.sync_report["updated"] <= 20
+    city_of = {d.id: d.city for d in changed.corpus.documents.values()}
+    want = {i: w[1]["sha"] for i, w in real(changed.store, changed.corpus.clauses, city_of).items()}
+    assert _windows_by_doc(changed, None) == want
+    assert changed.store._pointer()["windows"] == store._digest(want)
+    splits.clear()
+    Assistant(settings).load()
+    assert splits == []

@@ -147,9 +147,9 @@ class Assistant:
                 if not s.chroma_url and not (s.chroma_path / "chroma.sqlite3").exists():
                     log.warning("no index in %s: building it from the sources", s.chroma_path)
                 store = ClauseStore(make_client(s.chroma_url, s.chroma_path), embeddings, fingerprint,
-                                    s.collection)
+                                    s.collection, cache_dir=s.chroma_path / "models")
                 return store, store.sync(corpus.clauses, {d.id: d.city for d in corpus.documents.values()},
-                                         progress=progress)
+                                         progress=progress, version=corpus.version)
             except Exception as e:
                 if s.chroma_url or attempt == 2:
                     raise

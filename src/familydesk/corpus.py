@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from dataclasses import asdict, dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -36,6 +37,7 @@ class Corpus:
     documents: dict[str, Document]
     parsed: dict[str, ParsedDocument]
     fingerprint: str  # changes when any source text or manifest entry changes
+    version: str = ""  # changes when the fingerprint or the parser's code does: the clauses depend on nothing else
 
     @cached_property
     def clauses(self) -> list[Clause]:
@@ -79,9 +81,9 @@ def load_corpus(index_dir: Path, cache_dir: Path | None = None) -> Corpus:
         documents[doc.id], texts[doc.id] = doc, text
     fingerprint = sha256_text(json.dumps(
         [asdict(d) for d in sorted(documents.values(), key=lambda d: d.id)], ensure_ascii=False))
-    parsed = pickled(cache_dir, "corpus", lambda: sha256_text(fingerprint + parser_version())[:32],
-                     lambda: _parse(documents, texts))
-    return Corpus(documents=documents, parsed=parsed, fingerprint=fingerprint[:16])
+    version = sha256_text(fingerprint + parser_version())
+    parsed = pickled(cache_dir, "corpus", lambda: version[:32], lambda: _parse(documents, texts))
+    return Corpus(documents=documents, parsed=parsed, fingerprint=fingerprint[:16], version=version)
 
 
 def _parse(documents: dict[str, Document], texts: dict[str, str]) -> dict[str, ParsedDocument]:
@@ -96,9 +98,10 @@ def _parse(documents: dict[str, Document], texts: dict[str, str]) -> dict[str, P
 
 @cache
 def parser_version() -> str:
-    """A hash of the source of PARSER_MODULES."""
+    """A hash of the source of PARSER_MODULES and of the Python version (its unicodedata normalizes the texts)."""
     here = Path(__file__).parent
-    return hashlib.sha256(b"".join((here / f"{m}.py").read_bytes() for m in PARSER_MODULES)).hexdigest()
+    code = b"".join((here / f"{m}.py").read_bytes() for m in PARSER_MODULES)
+    return hashlib.sha256(sys.version.encode() + code).hexdigest()
 
 
 def write_manifest(index_dir: Path, entries: list[dict]) -> None:

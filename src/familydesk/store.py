@@ -9,18 +9,21 @@ index built with one model is never queried with another.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
 from .errors import Unavailable
+from .filecache import pickled
 from .models import Clause
 
 log = logging.getLogger(__name__)
@@ -71,9 +74,10 @@ class ClauseStore:
     """
 
     def __init__(self, client, embeddings: Embeddings, fingerprint: str, prefix: str = "familydesk",
-                 splitter=None) -> None:
-        """`splitter`: clause → the texts embedded for it (default `windows`; bench/growth.py passes another)."""
-        self.client, self.embeddings = client, embeddings
+                 splitter=None, cache_dir: Path | None = None) -> None:
+        """`splitter`: clause → the texts embedded for it (default `windows`; bench/growth.py passes another).
+        `cache_dir`: where the digest of the sources' windows is kept (see `sync`)."""
+        self.client, self.embeddings, self.cache_dir = client, embeddings, cache_dir
         self.windows = splitter or windows
         self.base = re.sub(r"[^A-Za-z0-9._-]", "-", f"{prefix}-{fingerprint}")[:50]
         self.pointer_name, self.lock_name = f"{self.base}-active", f"{self.base}-lock"
@@ -146,16 +150,29 @@ class ClauseStore:
                 break
         return have
 
-    def sync(self, clauses: Iterable[Clause], city_of: dict[str, str], progress: bool = False) -> dict:
-        """Make the active collection hold exactly these clauses' windows; embed only what changed."""
-        wanted = self._windows(clauses, city_of)
-        want = {i: w[1]["sha"] for i, w in wanted.items()}
-        digest = _digest(want)
-        report = {"added": 0, "updated": 0, "deleted": 0, "total": len(wanted)}
+    def sync(self, clauses: Sequence[Clause], city_of: dict[str, str], progress: bool = False,
+             version: str = "") -> dict:
+        """Make the active collection hold exactly these clauses' windows; embed only what changed.
+
+        `version` (the corpus's): changes whenever the clauses may. With it and a `cache_dir`, the digest of the
+        windows is kept under it, the cities and this module's code, and a start whose digest is kept and equals
+        the pointer's splits no clause into windows."""
+        split: list[dict] = []
+
+        def digest_of() -> tuple[str, int]:
+            split.append(self._windows(clauses, city_of))
+            return _digest({i: w[1]["sha"] for i, w in split[0].items()}), len(split[0])
+
+        memo = self.cache_dir if version and self.windows is windows else None
+        digest, total = pickled(memo, "windows", lambda: _windows_key(version, city_of), digest_of)
         self.collection = self._active()
-        self._size = len(wanted)
+        self._size = total
         if self.collection is not None and self._pointer().get("windows") == digest:
-            return report  # the build that made the active collection recorded these windows: nothing to read
+            return {"added": 0, "updated": 0, "deleted": 0, "total": total}  # the build recorded these windows
+        wanted = split[0] if split else self._windows(clauses, city_of)
+        want = {i: w[1]["sha"] for i, w in wanted.items()}
+        digest = _digest(want)  # what is written is always computed from the windows written
+        report = {"added": 0, "updated": 0, "deleted": 0, "total": len(wanted)}
         with self._lock():
             active = self._active()  # another replica may have built it while we waited
             have = self._have(active)
@@ -175,7 +192,7 @@ class ClauseStore:
                       deleted=sum(1 for i in have if i not in wanted))
         return report
 
-    def _windows(self, clauses: Iterable[Clause], city_of: dict[str, str]) -> dict[str, tuple[str, dict]]:
+    def _windows(self, clauses: Sequence[Clause], city_of: dict[str, str]) -> dict[str, tuple[str, dict]]:
         """Window id → (text, metadata) for every sentence window of the clauses; `sha` says what it was built from."""
         wanted: dict[str, tuple[str, dict]] = {}
         for c in clauses:
@@ -265,6 +282,13 @@ def _digest(want: dict[str, str]) -> str:
     """One hash of every window id and what it was built from: equal digests, equal windows. Reading a
     100k-clause store's 530k windows back to compare them took ~24 s of every start."""
     return hashlib.sha256("\n".join(f"{i}\t{sha}" for i, sha in want.items()).encode("utf-8")).hexdigest()
+
+
+def _windows_key(version: str, city_of: dict[str, str]) -> str:
+    """Everything the windows' digest depends on: the clauses (their corpus's version), their cities, and the
+    code that splits and names the windows (this module)."""
+    code = Path(__file__).read_bytes()
+    return hashlib.sha256(code + json.dumps([version, sorted(city_of.items())]).encode()).hexdigest()[:32]
 
 
 def _alive(pid: int) -> bool:
