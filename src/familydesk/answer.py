@@ -370,7 +370,7 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
         stated" when that clause states no figure)."""
         pool, tier = hits, (q.scope[0] if q.place and len(q.scope) == 1 else None)
         if len(q.scope) > 1:
-            answering = [h for h in hits if h.relevance >= self.min_relevance and h.coverage >= MIN_COVERAGE]
+            answering = [h for h in hits if self._sure(h)]
             best_cover = max((h.coverage for h in answering), default=0.0)
             for region in q.scope:
                 # a region answers when one of its clauses covers about as much of the question as the best
@@ -383,8 +383,8 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
 
     def _relevant(self, q: Query, pool: list[Hit]) -> list[Hit]:
         """The clauses that answer, best first: near the top and relevant enough on their own."""
-        relevant = [h for h in pool if h.score >= CITY_SHARE * pool[0].score and h.relevance >= self.min_relevance
-                    and h.coverage >= MIN_COVERAGE] if pool else []  # a clause sharing no word with the question never answers
+        # a clause sharing no word with the question never answers
+        relevant = [h for h in pool if h.score >= CITY_SHARE * pool[0].score and self._sure(h)] if pool else []
         if q.quantity and relevant and not self._states(q, relevant[0]):
             # of clauses that cover as much of the question, the one that states the kind of figure asked for
             # (a number of days, an amount, a date) answers
@@ -399,7 +399,7 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
                 newest = max((h for h in relevant if self._city(h) == region), key=self._date)
                 relevant = [newest] + [h for h in relevant if h is not newest]
         if self._comparing(q):  # each region named answers on its own merits, not against the best region's score
-            relevant = [h for h in pool if h.relevance >= self.min_relevance and h.coverage >= MIN_COVERAGE]
+            relevant = [h for h in pool if self._sure(h)]
         return relevant or self._on_policy(q, pool)
 
     def _on_policy(self, q: Query, pool: list[Hit]) -> list[Hit]:
@@ -414,7 +414,8 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
         return [h for h in pool if self._city(h) == place and any(t in h.clause.text for t in terms)][:1]
 
     def _sure(self, hit: Hit) -> bool:
-        """Relevant on its own merits, not only through a policy term (_on_policy)."""
+        """Relevant on its own merits (the relevance bar and some coverage), not only through a policy term
+        (_on_policy)."""
         return hit.relevance >= self.min_relevance and hit.coverage >= MIN_COVERAGE
 
     @staticmethod

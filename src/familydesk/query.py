@@ -318,11 +318,16 @@ class Places:
         division dataset finds county-level places only by their full name, since most short ones (朝阳, 普陀)
         are shared or ordinary words; among the covered places one is not."""
         seen = {r.code for r in found}
+        return [r for r in self._districts if r.code not in seen and r.short in text]
+
+    @functools.cached_property
+    def _districts(self) -> list:
+        """The covered districts and counties findable by their short name: one no other covered place shares,
+        and not an ordinary word (the aliases leave those out)."""
         districts = [self.divisions.get(c) for c in dict.fromkeys(self.code_of.values())]
-        districts = [r for r in districts if r.level == "县级" and r.code not in seen and len(r.short) >= 2]
+        districts = [r for r in districts if r.level == "县级" and len(r.short) >= 2]
         shorts = [r.short for r in districts]
-        return [r for r in districts if shorts.count(r.short) == 1 and r.short in text
-                and r.short in self.covered[self.name_of[r.code]]]  # its aliases leave out ordinary words
+        return [r for r in districts if shorts.count(r.short) == 1 and r.short in self.covered[self.name_of[r.code]]]
 
     def normalise(self, region: str | None) -> str | None:
         """'Baotou', 'baotou', '包头市' → '包头'; None/''/'全部'/'all' → None; any other Chinese place → its
