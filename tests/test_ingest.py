@@ -197,3 +197,32 @@ def test_citation_names_the_whole_path_down_to_the_item(lexical):
     assert c.clause == "第九条" and c.path == "第九条" and c.region_level == "地级"
     # the shipped texts keep the citation form their users know
     assert lexical.clause("baotou-2025-task-list:2").reference.endswith("第（二）条")
+
+
+PROVINCE_TEXT = """某省育儿补贴制度实施方案
+
+一、资金分担。育儿补贴所需资金由中央和地方共同承担。省级财政按照90%的比例对县（市、区）予以补助，其余资金由市县两级承担；厦门市所需资金除中央财政补助外，其余资金由厦门市区两级承担。
+
+二、发放时间。对2025年1月1日及之后出生的婴幼儿，补贴发放至其年满3周岁止。补贴原则上在每年的3月、6月、9月、12月集中发放。
+"""
+
+
+@pytest.fixture()
+def province(lexical, tmp_path) -> Assistant:
+    source = tmp_path / "fujian.txt"
+    source.write_text(PROVINCE_TEXT, encoding="utf-8")
+    lexical.ingest(source, Overrides(region="福建", title="福建省育儿补贴制度实施方案", date="2025-09-01"))
+    return lexical
+
+
+@pytest.mark.parametrize("question", ["福建育儿补贴什么时候发放", "福建的补贴一般几月份发放啊", "When is the childcare subsidy paid in Fujian?"])
+def test_when_is_answered_by_the_date_beside_the_asked_words_not_a_birth_cutoff(province, question):
+    a = province.ask(question)
+    assert not a.abstained and a.citations[0].quote.startswith("补贴原则上在每年的3月"), a.answer
+
+
+def test_a_province_sentence_naming_the_city_asked_about_answers(province):
+    a = province.ask("厦门的育儿补贴谁出钱")
+    assert a.citations[0].region == "福建省" and "厦门市所需资金" in a.citations[0].quote, a.answer
+    en = province.ask("I live in Xiamen. Who pays for the childcare subsidy?")
+    assert "厦门市所需资金" in en.citations[0].quote, en.answer

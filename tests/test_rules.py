@@ -294,3 +294,29 @@ def test_sentence_ends_cut_a_clause_as_the_quote_rule_does():
     text = "女职工享受158天产假。男职工享受25天护理假；\n  配偶陪产假期间工资照发！ 其他"
     ends = sentence_ends(text)
     assert [text[a:b].strip() for a, b in zip([0, *ends], ends)] == split_sentences(text)
+
+
+def test_a_question_asking_which_months_is_answered_by_months_of_the_year(reader):
+    for question in ("重庆的育儿补贴一般几月份到账", "In which months is the childcare subsidy paid?"):
+        q = reader.read(question)
+        assert reader.units_for(q.quantity, q.quantity_text) == ("月",)
+    # a month of every year answers; a one-off date (the start of a policy) does not
+    assert _figures("从2025年1月1日起，于每年7月、1月发放", ("月",), calendar=True) == [("7", "月"), ("1", "月")]
+    assert _figures("分别于5月、8月、11月、次年2月的上旬发放", ("月",), calendar=True) == [
+        ("5", "月"), ("8", "月"), ("11", "月"), ("2", "月")]
+
+
+@pytest.mark.parametrize("question", ["西藏的育儿补贴钱是谁出的", "育儿补贴谁来承担", "Who pays for the childcare subsidy?",
+                                      "who covers the cost of the subsidy"])
+def test_who_pays_asks_who_bears_the_cost(reader, question):
+    assert any("承担" in g.terms for g in reader.read(question).groups)
+
+
+def test_who_pays_out_asks_who_hands_it_out_not_who_bears_the_cost(reader):
+    assert not any("承担" in g.terms for g in reader.read("Who pays out the childcare subsidy?").groups)
+
+
+def test_the_words_that_ask_how_many_times_are_not_a_topic(reader):
+    q = reader.read("How many times can a child claim the subsidy?")
+    assert q.quantity == "count" and "times" not in q.unknown_words
+    assert not any("time" in g.source for g in q.groups)

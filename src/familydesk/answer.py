@@ -288,9 +288,16 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
 
         weight = self.term_weight or (lambda t: 1.0)
 
+        # the place asked about, named in a province's clause (其余资金由厦门市区两级承担), says what applies there:
+        # its sentence outweighs any that does not name it
+        places = [n for n in q.place_names if n in hit.clause.text]
+        named = sum(len(t) * weight(t) for t in terms) + 0.5 * len(grams) if places else 0.0
+
         def overlap(text: str) -> float:
             # a rarer word of the question says more about what is asked (二孩 over 育儿补贴)
-            return sum(len(t) * weight(t) for t in terms if t in text) + 0.5 * sum(1 for g in grams if g in text)
+            shared = sum(len(t) * weight(t) for t in terms if t in text)
+            return (shared + 0.5 * sum(1 for g in grams if g in text)
+                    + (named if shared and any(n in text for n in places) else 0.0))
 
         scored = []
         for i, s in enumerate(sentences):
@@ -298,23 +305,31 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
             if i == 0 and hit.clause.heading and s.startswith(hit.clause.heading) and len(sentences) > 1:
                 score -= 0.5  # the clause's own title says little; prefer a sentence with content
             scored.append((score, -i, s))
-        with_figure = [x for x in scored if x[0] > 0 and _figures(x[2], units, calendar)] if units else []
+        def dated(phrase: str) -> list[tuple[str, str]]:
+            # a date answers "when" only beside a word of the question: in 对2025年1月1日后出生的婴幼儿，补贴发放至…
+            # the date is a birth cutoff, not when the subsidy is paid
+            return _figures(phrase, units, calendar) if not calendar or any(t in phrase for t in terms) else []
+
+        def stating(text: str) -> bool:
+            return any(dated(p) for p in split_phrases(text)) if calendar else bool(_figures(text, units))
+
+        with_figure = [x for x in scored if x[0] > 0 and stating(x[2])] if units else []
         every_unit = self.units_for(q.quantity)
         if not with_figure and units != every_unit:
             # "几个月" asked, the clause counts in days (188天): its figure of that kind answers
             units = every_unit
-            with_figure = [x for x in scored if x[0] > 0 and _figures(x[2], units, calendar)]
+            with_figure = [x for x in scored if x[0] > 0 and stating(x[2])]
         best = max(with_figure or scored)[2]
         # name the topic in the question's own words when the sentence uses them (产假, not 生育假)
         topic = next((t for t in sorted(terms, key=lambda t: (t not in q.qualifiers, t in q.text, len(t)), reverse=True)
                       if t in best), "")
         key, figures = "", []
         if with_figure:
-            phrases = [p for p in split_phrases(best) if _figures(p, units, calendar)] or [best]  # 9:1 spans a split
+            phrases = [p for p in split_phrases(best) if dated(p)] or [best]  # 9:1 spans a split
             # a qualifier of the question (二孩, 男职工) picks its figure among several
             qualified = [p for p in phrases if any(w in _spelled_out(p) for w in q.qualifiers)]
             key = max(qualified or phrases, key=overlap).strip()
-            figures = _figures(key, units, calendar)
+            figures = dated(key) if calendar else _figures(key, units)
         return Pick(sentence=best, key=key, figures=figures, topic=topic)
 
     # ---- the answer ----------------------------------------------------------------------
@@ -545,8 +560,10 @@ def _figures(text: str, units: tuple[str, ...], calendar: bool = False) -> list[
     when (`calendar`) is answered by dates only (2025年12月31日, 5月), never by a span (分两年)."""
     alternatives = "|".join(re.escape(u) + _NOT_AFTER.get(u, "") for u in sorted(units, key=len, reverse=True))
     pattern = rf"(\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)\s*({alternatives})"
+    months = calendar and set(units) == {"月"}  # "几月份", "which months": a month of every year, not 2025年1月
     found = [(m.group(1), m.group(2)) for m in re.finditer(pattern, text)
-             if ((_is_date(m, text) or _is_month(m)) if calendar else not _is_date(m, text))]
+             if ((_is_month(m) and not re.search(r"\d{4}\s*年\s*$", text[:m.start()])) if months
+                 else (_is_date(m, text) or _is_month(m)) if calendar else not _is_date(m, text))]
     if "%" in units:
         found += [(m, ":") for m in re.findall(r"\d+\s*[:：]\s*\d+", text)]
     return found

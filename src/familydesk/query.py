@@ -84,6 +84,7 @@ class Query:
     parent_of: dict[str, list[str]] = field(default_factory=dict)  # 内蒙古 → [包头]: covered regions inside a place named
     scope: list[str] = field(default_factory=list)  # covered regions that answer, most specific first ([] = all)
     place: str | None = None  # the place asked about when it has no document of its own (杭州 → 浙江省's)
+    place_names: tuple[str, ...] = ()  # that place's Chinese names (厦门市, 厦门): a province's sentence naming it answers
     injection: bool = False
     quantity: str | None = None  # duration | money | percent | count | age | deadline
     quantity_text: str = ""  # the words that asked for it (多少天, how long)
@@ -409,6 +410,8 @@ class QueryReader:
         self.figure_required = set(rules.get("figure_required", self.units))
         self.figure_words = {k: tuple(v) for k, v in rules.get("figure_words", {}).items()}
         self.qualifiers = tuple(rules.get("qualifiers", ()))
+        self.asked = [(name, re.compile(spec["zh"]), re.compile(spec["en"], re.I), tuple(spec["terms"]))
+                      for name, spec in rules.get("asked_about", {}).items()]
         self.fillers = frozenset(rules.get("conversation_fillers", ()))
         self.known: frozenset[str] | None = None  # the documents' words (set by the assistant): what can be a topic
         self.dictionary: Dictionary | None = None  # CC-CEDICT over those words (set by the assistant)
@@ -445,9 +448,11 @@ class QueryReader:
             if city not in self.places.code_of:  # a region parameter naming an uncovered place
                 q.place, q.scope = city, self.places.scope_of_name(city)
                 q.city = q.scope[0] if q.scope else None
+        if q.place:
+            q.place_names = tuple(f for f in place_forms if has_cjk(f))
         q.injection = any(p.search(text) for p in self.injection)
         # the words that only name a place or ask for a figure are read here, not searched for
-        terms_text = text
+        terms_text, asked_words = text, ""
         for form in sorted((f for f in place_forms if has_cjk(f)), key=len, reverse=True):
             terms_text = terms_text.replace(form, " ")
         for kind, zh, en, _units in self.quantity:
@@ -457,6 +462,7 @@ class QueryReader:
                 q.quantity_text = m.group(0)
                 q.needs_figure = kind in self.figure_required
                 q.figure_words = self.figure_words.get(kind, ())
+                asked_words = m.group(0)
                 if has_cjk(m.group(0)):
                     terms_text = terms_text.replace(m.group(0), " ")
                 break
@@ -464,6 +470,12 @@ class QueryReader:
             m = self.generic_amount[0].search(terms_text)
             if m and self._generic_kind(q, m.group(0), terms_text.replace(m.group(0), " ")):
                 terms_text = terms_text.replace(m.group(0), " ")
+        # what the question asks about in its question words ("谁出", "who pays": who bears the cost)
+        for _name, zh, en, terms in self.asked:
+            m = zh.search(terms_text) or en.search(text)
+            if m:
+                q.groups.append(Group(m.group(0).strip(), terms))
+                terms_text = terms_text.replace(m.group(0), " ") if has_cjk(m.group(0)) else terms_text
         # Chinese words of the question (also Chinese inside an English question: "the 青春志爱团")
         everyday, rest = self.colloquial.expand(terms_text)
         q.groups.extend(everyday)
@@ -480,8 +492,10 @@ class QueryReader:
             if self.dictionary is not None:  # the documents' other words for the same English phrase
                 groups = [Group(g.source, g.terms, also=self.dictionary.words_for(g.source.split())) for g in groups]
             q.groups.extend(groups)
-            q.unknown_words = [words[i] for i in uncovered_pos
-                               if words[i] not in self.stop_en and not words[i].isdigit() and len(words[i]) > 1]
+            # the words that ask ("how many times", "how often") are read as the kind of figure: no concept
+            asking = set(en_tokens(asked_words)) if asked_words and not has_cjk(asked_words) else set()
+            q.unknown_words = [words[i] for i in uncovered_pos if words[i] not in self.stop_en
+                               and words[i] not in asking and not words[i].isdigit() and len(words[i]) > 1]
             if self.dictionary is not None and q.unknown_words:  # the glossary's gaps, through CC-CEDICT
                 found, left = self.dictionary.lookup(q.unknown_words)
                 q.groups.extend(Group(phrase, terms, weak=True) for phrase, terms in found)
