@@ -270,6 +270,7 @@ def test_durations_and_counts_keep_their_own_units():
     assert _figures("产假延长至158日，休假3个月", DURATION_UNITS) == [("158", "日"), ("3", "个月")]
     assert _figures("取消原子女出生6个月内提出申请", ("个", "次")) == []  # 6个月 is a duration, not six of something
     assert _figures("建设3个托育中心，每年发放4次", ("个", "次")) == [("3", "个"), ("4", "次")]
+    assert _figures("生育一孩一次性发放育儿补贴10000元", ("个", "次")) == []  # in one lump sum, not once
 
 
 @pytest.mark.parametrize("question", ["北京市育儿补贴的审核确认要在多少个工作日内完成？",

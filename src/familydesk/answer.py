@@ -530,8 +530,8 @@ def _spelled_out(text: str) -> str:
 
 
 # a unit that begins a longer unit of another kind: 3周岁 is an age, not weeks; 6个月 and 15个工作日 are durations,
-# not counts of something
-_NOT_AFTER = {"周": "(?!岁)", "个": "(?!月|工作日)"}
+# not counts of something; 一次性 (in one lump sum) says how, not how many times
+_NOT_AFTER = {"周": "(?!岁)", "个": "(?!月|工作日)", "次": "(?!性)"}
 
 
 def _is_date(m: re.Match, text: str) -> bool:
