@@ -321,3 +321,9 @@ def test_the_words_that_ask_how_many_times_are_not_a_topic(reader):
     q = reader.read("How many times can a child claim the subsidy?")
     assert q.quantity == "count" and "times" not in q.unknown_words
     assert not any("time" in g.source for g in q.groups)
+
+
+@pytest.mark.parametrize("question", ["How many times can a child claim the subsidy?", "育儿补贴一年能领几次", "能领几回"])
+def test_how_many_times_counts_times_not_people(reader, question):
+    q = reader.read(question)
+    assert set(reader.units_for(q.quantity, q.quantity_text)) == {"次", "回", "批"}

@@ -315,8 +315,9 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
 
         with_figure = [x for x in scored if x[0] > 0 and stating(x[2])] if units else []
         every_unit = self.units_for(q.quantity)
-        if not with_figure and units != every_unit:
-            # "几个月" asked, the clause counts in days (188天): its figure of that kind answers
+        if not with_figure and units != every_unit and q.quantity != "count":
+            # "几个月" asked, the clause counts in days (188天): its figure of that kind answers; a count of times
+            # is never answered by a count of people (1名申领人)
             units = every_unit
             with_figure = [x for x in scored if x[0] > 0 and stating(x[2])]
         best = max(with_figure or scored)[2]
