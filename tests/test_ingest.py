@@ -226,3 +226,15 @@ def test_a_province_sentence_naming_the_city_asked_about_answers(province):
     assert a.citations[0].region == "福建省" and "厦门市所需资金" in a.citations[0].quote, a.answer
     en = province.ask("I live in Xiamen. Who pays for the childcare subsidy?")
     assert "厦门市所需资金" in en.citations[0].quote, en.answer
+
+
+def test_which_months_is_answered_by_the_clause_naming_months_not_one_saying_it_in_words(lexical, tmp_path):
+    source = tmp_path / "guide.txt"
+    source.write_text("某省育儿补贴办理指南\n\n一、补贴标准。育儿补贴按年发放，标准为每孩每年3600元。\n\n"
+                      "二、发放节点。育儿补贴集中发放，育儿补贴在审核确认后的下一季度第二个月上旬发放，其中2022年出生的婴幼儿的育儿补贴于"
+                      "2025年一次性发放。\n\n"
+                      "三、发放月份。育儿补贴原则上每季度发放一批，分别于5月、8月、11月、次年2月的上旬发放。\n", encoding="utf-8")
+    lexical.ingest(source, Overrides(region="重庆", title="重庆市育儿补贴办理指南", date="2025-09-01"))
+    a = lexical.ask("重庆的育儿补贴一般几月份发放")
+    assert not a.abstained and a.citations[0].clause.startswith("三"), a.answer
+    assert "5月、8月" in a.citations[0].quote

@@ -315,9 +315,9 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
 
         with_figure = [x for x in scored if x[0] > 0 and stating(x[2])] if units else []
         every_unit = self.units_for(q.quantity)
-        if not with_figure and units != every_unit and q.quantity != "count":
-            # "几个月" asked, the clause counts in days (188天): its figure of that kind answers; a count of times
-            # is never answered by a count of people (1名申领人)
+        if not with_figure and units != every_unit and q.quantity == "duration":
+            # "几个月" asked, the clause counts in days (188天): a span in another unit answers; a count of times is
+            # never answered by a count of people (1名申领人), nor "which months" by a year (2025年一次性发放)
             units = every_unit
             with_figure = [x for x in scored if x[0] > 0 and stating(x[2])]
         best = max(with_figure or scored)[2]
@@ -401,11 +401,20 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
         """The clauses that answer, best first: near the top and relevant enough on their own."""
         # a clause sharing no word with the question never answers
         relevant = [h for h in pool if h.score >= CITY_SHARE * pool[0].score and self._sure(h)] if pool else []
-        if q.quantity and relevant and not self._states(q, relevant[0]):
+        # a narrow ask (which months, how many days) wants that figure itself (5月、8月), not words for it (上旬)
+        narrow = bool(q.quantity) and self.units_for(q.quantity, q.quantity_text) != self.units_for(q.quantity)
+
+        def gives(h: Hit) -> bool:
+            return bool(self.pick(q, h).figures) if narrow else self._states(q, h)
+
+        if q.quantity and relevant and not gives(relevant[0]):
             # of clauses that cover as much of the question, the one that states the kind of figure asked for
             # (a number of days, an amount, a date) answers
-            stating = [h for h in pool if h is not relevant[0] and h.relevance >= self.min_relevance
-                       and h.coverage >= relevant[0].coverage and self._states(q, h)]
+            near = [h for h in pool if h is not relevant[0] and h.relevance >= self.min_relevance
+                    and h.coverage >= relevant[0].coverage]
+            stating = [h for h in near if gives(h)]
+            if not stating and not self._states(q, relevant[0]):
+                stating = [h for h in near if self._states(q, h)]
             if stating:
                 relevant = [stating[0]] + [h for h in relevant if h is not stating[0]]
             elif q.needs_figure and not any(self._states(q, h) for h in relevant):
