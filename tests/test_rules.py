@@ -327,3 +327,15 @@ def test_the_words_that_ask_how_many_times_are_not_a_topic(reader):
 def test_how_many_times_counts_times_not_people(reader, question):
     q = reader.read(question)
     assert set(reader.units_for(q.quantity, q.quantity_text)) == {"次", "回", "批"}
+
+
+def test_a_number_with_its_measure_word_is_not_a_topic(reader):
+    q = reader.read("北京到2025年每一千个人要有几个托位啊")
+    assert q.quantity == "count" and not any(g.source in ("一千个", "一千") for g in q.groups)
+
+
+@pytest.mark.parametrize("question,kind", [("北京儿童坐公交地铁免票的身高标准是多少？", "age"),
+                                           ("温州的育儿补贴标准是多少？", "money")])
+def test_what_a_standard_measures_comes_from_its_topic(reader, question, kind):
+    q = reader.read(question)
+    assert q.quantity == kind and not any(g.source == "标准" for g in q.groups)

@@ -31,6 +31,10 @@ _SPELLING = {"centre": "center", "centres": "centers", "programme": "program", "
              "mum": "mom", "mums": "moms", "nappy": "diaper", "nappies": "diapers", "pram": "stroller"}
 
 
+# a number with its measure word (一千个, 两次, 3个): how much of something, never what the question is about
+_AMOUNT_WORD = re.compile(r"[\d一二两三四五六七八九十百千万几]+[个次回名位只件家所项批]?")
+
+
 def en_stem(word: str) -> str:
     word = _SPELLING.get(word.lower(), word.lower()).removesuffix("'s")
     if len(word) > 3 and word.endswith("ies"):
@@ -481,7 +485,7 @@ class QueryReader:
         q.groups.extend(everyday)
         for run in CJK_RUN.findall(rest):
             for w in self.tokenizer.query_words(run):
-                if len(w) >= 2 and w not in self.stop_zh:
+                if len(w) >= 2 and w not in self.stop_zh and not _AMOUNT_WORD.fullmatch(w):
                     q.groups.append(Group(w, (w,)))
         if language == "zh":  # an English word inside a Chinese question ("用啥APP申请") is read by the glossary
             q.groups.extend(self.glossary.expand([w for w in en_tokens(rest) if len(w) > 1])[0])
