@@ -486,7 +486,7 @@ class QueryReader:
         for run in CJK_RUN.findall(rest):
             for w in self.tokenizer.query_words(run):
                 if len(w) >= 2 and w not in self.stop_zh and not _AMOUNT_WORD.fullmatch(w):
-                    q.groups.append(Group(w, (w,)))
+                    q.groups.extend(Group(p, (p,)) for p in self._parts(w))
         if language == "zh":  # an English word inside a Chinese question ("用啥APP申请") is read by the glossary
             q.groups.extend(self.glossary.expand([w for w in en_tokens(rest) if len(w) > 1])[0])
         if language == "en":
@@ -523,6 +523,18 @@ class QueryReader:
         if answer_language in ("zh", "en"):
             q.language = answer_language
         return q
+
+    def _parts(self, word: str) -> tuple[str, ...]:
+        """The word, or a compound the documents never write (儿科医生) as the words it is made of that they do
+        write (儿科, 医生) when those spell all of it; a word only partly theirs (最低工资) stays whole."""
+        if self.known is None or word in self.known or len(word) < 4:
+            return (word,)
+        parts = [p for p in self.tokenizer.words(word) if p != word and len(p) >= 2 and p in self.known]
+        spelled = [False] * len(word)
+        for p in parts:
+            i = word.find(p)
+            spelled[i:i + len(p)] = [True] * len(p)
+        return tuple(dict.fromkeys(parts)) if parts and all(spelled) else (word,)
 
     def _generic_kind(self, q: Query, asked: str, topic: str) -> bool:
         """A question asking "how much" without saying of what takes its kind of figure from the words of its
