@@ -348,3 +348,8 @@ def test_a_compound_the_documents_never_write_is_read_as_the_words_they_do():
     assert "儿科" in sources and "医生" in sources and "儿科医生" not in sources
     # only partly the documents' words (最低 is not): it stays whole, an unknown topic
     assert "最低工资" in [g.source for g in reader.read("赣州的最低工资标准").groups]
+
+
+def test_ordinals_and_kid_read_as_the_glossary_writes_them(reader):
+    assert en_tokens("2nd kid") == en_tokens("second child")
+    assert any("二孩" in g.terms for g in reader.read("How long is the leave for a 2nd kid in Baotou?").groups)

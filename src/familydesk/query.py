@@ -28,7 +28,9 @@ _SPELLING = {"centre": "center", "centres": "centers", "programme": "program", "
              "foetus": "fetus", "enrol": "enroll", "enrolment": "enrollment", "subsidise": "subsidize",
              "subsidised": "subsidized", "prioritise": "prioritize", "standardise": "standardize",
              "standardised": "standardized", "anaesthesia": "anesthesia", "gynaecology": "gynecology",
-             "mum": "mom", "mums": "moms", "nappy": "diaper", "nappies": "diapers", "pram": "stroller"}
+             "mum": "mom", "mums": "moms", "nappy": "diaper", "nappies": "diapers", "pram": "stroller",
+             # ordinals and the everyday word for a child read as the glossary writes them (2nd kid → second child)
+             "1st": "first", "2nd": "second", "3rd": "third", "kid": "child", "kids": "children"}
 
 
 # a number with its measure word (一千个, 两次, 3个): how much of something, never what the question is about
