@@ -110,3 +110,23 @@ def test_a_place_with_a_figure_asked_keeps_the_ask(reader):
     u = standalone(reader, "赣州究竟能领多少钱", _history("北京和包头的育儿补贴比较一下"))
     q = reader.read(u.question)
     assert q.cities == ["赣州"] and q.quantity == "money" and "育儿补贴" in u.question
+
+
+def test_a_place_with_a_pointer_back_reasks_what_was_discussed(reader):
+    # 这种 (this kind of): what follows names what the conversation was about
+    u = standalone(reader, "包头有这种优惠吗", _history("北京儿童坐公交免票吗"))
+    assert u.question == "包头儿童坐公交免票吗"
+    # 这两项 and a word the documents never use (能报): still the previous question, for the new place
+    u = standalone(reader, "北京这两项能报吗", _history("包头做试管能走医保吗", "无痛分娩呢"))
+    assert u.question.startswith("北京") and "无痛分娩" in u.question
+
+
+def test_this_before_a_policy_term_the_conversation_never_used_is_a_new_question(reader):
+    # 这个 + a term of the documents not said before: the person names a new topic
+    assert standalone(reader, "包头这个育儿补贴怎么领", _history("北京的产假多少天")).question == "包头这个育儿补贴怎么领"
+
+
+def test_this_before_a_word_of_the_last_reply_points_at_it(reader):
+    history = [{"role": "user", "content": "赣州有免费学前教育吗"},
+               {"role": "assistant", "content": "【赣州】“逐步推行免费学前教育。”"}]
+    assert standalone(reader, "北京有这个学前教育吗", history).question == "北京有免费学前教育吗"

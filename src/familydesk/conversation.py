@@ -36,20 +36,26 @@ class Understood:
 def standalone(reader: QueryReader, question: str, history: list[dict] | None) -> Understood:
     """The last user message of a conversation as a question that stands alone."""
     previous: str | None = None
+    said = ""  # the last reply: what a follow-up's "这种优惠" may point at
     for message in history or []:
-        if message.get("role") == "user" and (message.get("content") or "").strip():
+        content = (message.get("content") or "").strip()
+        if message.get("role") == "user" and content:
             # a question is at most 1,000 characters; what the folding carries over stays short too
-            previous = _fold(reader, message["content"].strip()[:MAX_QUESTION], previous).question[:MAX_CARRIED]
-    return _fold(reader, question, previous)
+            previous = _fold(reader, content[:MAX_QUESTION], previous, said).question[:MAX_CARRIED]
+        elif message.get("role") == "assistant":
+            said = content[:MAX_MESSAGE_CHARS]
+    return _fold(reader, question, previous, said)
 
 
-def _fold(reader: QueryReader, question: str, previous: str | None) -> Understood:
+def _fold(reader: QueryReader, question: str, previous: str | None, said: str = "") -> Understood:
     if not previous:
         return Understood(question, None)
     cur = reader.read(question)
     language = cur.language if _has_words(question) else None
     places = cur.cities + cur.uncovered + ([cur.place] if cur.place else [])
     topic = _topic(reader, cur)
+    if places and topic:
+        topic = _not_pointed_at(reader, question, topic, previous + said)
     qualified = any(set(g.terms) & set(reader.qualifiers) for g in cur.groups)
     if places and topic:
         return Understood(question, language)  # a new, complete question
@@ -80,6 +86,30 @@ def _topic(reader: QueryReader, q) -> list:
     # elliptical follow-up ("and for a third?"); two or more ("weather … weekend") make a question of its own
     unreviewed = [g.source for g in q.groups if g.weak] + list(q.unknown_words)
     return topic + (unreviewed if len(unreviewed) >= 2 else [])
+
+
+def _not_pointed_at(reader: QueryReader, question: str, topic: list, before: str) -> list:
+    """The topic of a turn without what it points back at: in "包头有这种优惠吗" (after a reply about free rides and
+    their 优惠) or "北京这两项能报吗" the words after 这种 / 这两项 name what was just discussed. A word after a pointer
+    of kind (这种, 同样) is always what was discussed; after 这个 / 这两项, when the conversation used it or the
+    documents never do. With a pointer, only the documents' own words can still make a question of its own."""
+    found = next(((m.start(), ref) for ref in reader.references if (m := re.search(re.escape(ref), question))), None)
+    if not found:
+        return topic
+    start, ref = found
+    after = re.sub(r"^[的地]", "", question[start + len(ref):])
+    known = reader.known or frozenset()
+    rest = []
+    for g in topic:
+        source = g if isinstance(g, str) else g.source
+        if source in reader.references or source == ref:
+            continue
+        if after.startswith(source) and (ref in reader.kind_references or source in before or source not in known):
+            continue  # the thing pointed at
+        if reader.known is not None and source not in known and source not in reader.vocabulary:
+            continue  # a word the documents never use (能报): the question is still about what was discussed
+        rest.append(g)
+    return rest
 
 
 def _elliptical(question: str) -> bool:

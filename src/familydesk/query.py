@@ -419,6 +419,9 @@ class QueryReader:
         self.asked = [(name, re.compile(spec["zh"]), re.compile(spec["en"], re.I), tuple(spec["terms"]))
                       for name, spec in rules.get("asked_about", {}).items()]
         self.fillers = frozenset(rules.get("conversation_fillers", ()))
+        refs = rules.get("conversation_references", {})
+        self.kind_references = frozenset(refs.get("kind", ()))
+        self.references = tuple(sorted([*refs.get("kind", ()), *refs.get("this", ())], key=len, reverse=True))
         self.known: frozenset[str] | None = None  # the documents' words (set by the assistant): what can be a topic
         self.dictionary: Dictionary | None = None  # CC-CEDICT over those words (set by the assistant)
         self.injection = [re.compile(p, re.I) for p in rules["injection"]]
