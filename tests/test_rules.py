@@ -353,3 +353,12 @@ def test_a_compound_the_documents_never_write_is_read_as_the_words_they_do():
 def test_ordinals_and_kid_read_as_the_glossary_writes_them(reader):
     assert en_tokens("2nd kid") == en_tokens("second child")
     assert any("二孩" in g.terms for g in reader.read("How long is the leave for a 2nd kid in Baotou?").groups)
+
+
+def test_an_english_phrase_also_searches_for_its_head(reader):
+    # "high bride price" (高额彩礼) is about "bride price" too: a clause on 低彩礼、零彩礼 answers
+    group = reader.read("Is Ganzhou doing anything about high bride prices?").groups[0]
+    assert group.terms == ("高额彩礼",) and "彩礼" in group.searched
+    # a head of one word is too general to stand for the phrase (maternity allowance is not any allowance)
+    group = reader.read("maternity allowance in Baotou").groups[0]
+    assert "补贴" not in group.searched

@@ -159,12 +159,22 @@ class Glossary:
             found = self._match(words, i) or self._match([en_lemma(w) for w in words[i:i + self.max_len]], 0)
             n, key = found or (0, None)
             if key:
-                groups.append(Group(" ".join(key), self.entries[key]))
+                groups.append(Group(" ".join(key), self.entries[key], also=self._head(key)))
                 i += n
             else:
                 uncovered.append(i)
                 i += 1
         return groups, uncovered
+
+    def _head(self, key: tuple[str, ...]) -> tuple[str, ...]:
+        """The terms of the phrase's head, its longest shorter ending of two words or more that the glossary knows:
+        "high bride price" (高额彩礼) is also a question about "bride price" (彩礼), so a clause on 低彩礼、零彩礼 is
+        found too."""
+        for start in range(1, len(key) - 1):  # a head of one word (allowance) is too general to stand for it
+            head = key[start:]
+            if head in self.entries:
+                return tuple(t for t in self.entries[head] if t not in self.entries[key])
+        return ()
 
     def _match(self, words: list[str], i: int) -> tuple[int, tuple[str, ...]] | None:
         """The longest phrase of the glossary starting at words[i]: (its length, its key)."""
@@ -499,7 +509,8 @@ class QueryReader:
             words = [w for w in en_tokens(text) if w not in place_words]
             groups, uncovered_pos = self.glossary.expand(words)
             if self.dictionary is not None:  # the documents' other words for the same English phrase
-                groups = [Group(g.source, g.terms, also=self.dictionary.words_for(g.source.split())) for g in groups]
+                groups = [Group(g.source, g.terms, also=tuple(_unique([*g.also, *self.dictionary.words_for(g.source.split())])))
+                          for g in groups]
             q.groups.extend(groups)
             # the words that ask ("how many times", "how often") are read as the kind of figure: no concept
             asking = set(en_tokens(asked_words)) if asked_words and not has_cjk(asked_words) else set()
