@@ -343,9 +343,11 @@ def test_what_a_standard_measures_comes_from_its_topic(reader, question, kind):
 
 def test_a_compound_the_documents_never_write_is_read_as_the_words_they_do():
     reader = QueryReader(PROJECT_ROOT / "index")
-    reader.known = frozenset({"儿科", "医生", "工资", "待遇"})
+    reader.known = frozenset({"儿科", "医生", "工资", "待遇", "地铁"})
     sources = [g.source for g in reader.read("赣州儿科医生待遇会提高吗").groups]
     assert "儿科" in sources and "医生" in sources and "儿科医生" not in sources
+    # one everyday character left over (坐) does not keep the documents' word (地铁) from being read
+    assert "地铁" in [g.source for g in reader.read("北京娃坐地铁要买票吗").groups]
     # only partly the documents' words (最低 is not): it stays whole, an unknown topic
     assert "最低工资" in [g.source for g in reader.read("赣州的最低工资标准").groups]
 
