@@ -305,6 +305,7 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
             if i == 0 and hit.clause.heading and s.startswith(hit.clause.heading) and len(sentences) > 1:
                 score -= 0.5  # the clause's own title says little; prefer a sentence with content
             scored.append((score, -i, s))
+
         def dated(phrase: str) -> list[tuple[str, str]]:
             # a date answers "when" only beside a word of the question: in 对2025年1月1日后出生的婴幼儿，补贴发放至…
             # the date is a birth cutoff, not when the subsidy is paid

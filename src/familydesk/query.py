@@ -509,7 +509,8 @@ class QueryReader:
             words = [w for w in en_tokens(text) if w not in place_words]
             groups, uncovered_pos = self.glossary.expand(words)
             if self.dictionary is not None:  # the documents' other words for the same English phrase
-                groups = [Group(g.source, g.terms, also=tuple(_unique([*g.also, *self.dictionary.words_for(g.source.split())])))
+                groups = [Group(g.source, g.terms,
+                                also=tuple(_unique([*g.also, *self.dictionary.words_for(g.source.split())])))
                           for g in groups]
             q.groups.extend(groups)
             # the words that ask ("how many times", "how often") are read as the kind of figure: no concept
