@@ -136,6 +136,17 @@ def test_the_city_own_clause_answers_not_stated_rather_than_borrowing_the_nation
     a = lexical.ask("包头生孩子能领多少钱的育儿补贴")
     assert a.abstained and a.reason == "figure_not_stated" and "3600" not in a.answer
     assert a.citations[0].region == "包头"
+    # how the figure is counted (per child, per year: 每孩每年 in the nation's sentence) does not move the answer
+    # to the nation's documents
+    en = lexical.ask("How much is Baotou's childcare subsidy per child per year?")
+    assert en.abstained and "3600" not in en.answer and en.citations[0].region == "包头"
+
+
+def test_the_city_naming_the_policy_asked_answers_before_a_nation_sharing_everyday_words(lexical):
+    lexical.ingest(WILD / "贴申领专区_官方解读_32.md", Overrides(region="全国"))
+    # the nation's clauses on who applies say 父母 (爸妈) often; only Baotou's says 育儿假
+    a = lexical.ask("包头育儿假每年有几天，爸妈都有吗")
+    assert not a.abstained and a.citations[0].region == "包头" and "10天" in a.citations[0].quote
 
 
 def test_english_answers_name_regions_in_english(lexical):

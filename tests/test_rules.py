@@ -364,3 +364,10 @@ def test_an_english_phrase_also_searches_for_its_head(reader):
     # a head of one word is too general to stand for the phrase (maternity allowance is not any allowance)
     group = reader.read("maternity allowance in Baotou").groups[0]
     assert "补贴" not in group.searched
+
+
+def test_how_a_figure_is_counted_is_not_what_is_asked(reader):
+    q = reader.read("How much is Baotou's childcare subsidy per child per year?")
+    measures = [g for g in q.groups if g.measure]
+    assert {g.source for g in measures} == {"per child", "per year"}
+    assert not any(g.measure for g in q.groups if "育儿补贴" in g.terms)

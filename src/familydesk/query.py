@@ -6,6 +6,8 @@ English phrasings to the words the documents use (paternity leave → 陪产假|
 """
 from __future__ import annotations
 
+import dataclasses
+
 import functools
 import json
 import re
@@ -74,6 +76,9 @@ class Group:
     # the dictionary's other corpus words for a reviewed English concept ("township" → 乡镇 besides the
     # glossary's 街乡): they are searched and covered like the terms but do not change what the concept weighs
     also: tuple[str, ...] = ()
+    # says only how a figure is counted (每年, per child: index/query_rules.json measure_words): it ranks the clauses
+    # that share the question's topic, and counts neither for nor against coverage
+    measure: bool = False
 
     @property
     def searched(self) -> tuple[str, ...]:
@@ -426,6 +431,7 @@ class QueryReader:
         self.figure_required = set(rules.get("figure_required", self.units))
         self.figure_words = {k: tuple(v) for k, v in rules.get("figure_words", {}).items()}
         self.qualifiers = tuple(rules.get("qualifiers", ()))
+        self.measure_words = frozenset(rules.get("measure_words", ()))
         self.asked = [(name, re.compile(spec["zh"]), re.compile(spec["en"], re.I), tuple(spec["terms"]))
                       for name, spec in rules.get("asked_about", {}).items()]
         self.fillers = frozenset(rules.get("conversation_fillers", ()))
@@ -528,6 +534,9 @@ class QueryReader:
             m = self.generic_amount[1].search(text)
             if m:
                 self._generic_kind(q, m.group(0), " ".join(t for g in q.groups if not g.weak for t in g.terms))
+        # a concept that only says how a figure is counted (每年, per child) ranks, never decides
+        q.groups = [dataclasses.replace(g, measure=True) if g.terms and set(g.terms) <= self.measure_words else g
+                    for g in q.groups]
         terms_now = {t for g in q.groups for t in g.terms}
         q.qualifiers = tuple(w for w in self.qualifiers if w in terms_now or w in text)
         # keep the first occurrence of each concept

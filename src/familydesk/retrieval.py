@@ -153,7 +153,9 @@ class HybridIndex:
         # a concept read through the dictionary weighs what the unknown word it was weighs, so coverage (and with
         # it abstention) is what it would be without the dictionary
         group_weights = [unknown if g.weak else self.group_weight(g) for g in q.groups]
-        total_weight = (sum(group_weights) + unknown * len(q.unknown_words)) or 1.0
+        # how a figure is counted (每年, per child) is not what the question is about: outside the coverage's total
+        total_weight = (sum(gw for gw, g in zip(group_weights, q.groups) if not g.measure)
+                        + unknown * len(q.unknown_words)) or 1.0
         terms = [[nospace(t) for t in g.searched] for g in q.groups]
         hits = []
         for cid, lex in lexical.items():
@@ -164,8 +166,8 @@ class HybridIndex:
                 found = [t for t in g if any(t in r for r in related)]
                 if found:
                     matched.extend(found)
-                    if group.weak:
-                        weak_covered += gw
+                    if group.weak or group.measure:
+                        weak_covered += unknown if group.measure else gw
                     else:
                         covered += gw
             coverage = covered / total_weight if q.groups else 0.0
