@@ -249,3 +249,15 @@ def test_which_months_is_answered_by_the_clause_naming_months_not_one_saying_it_
     a = lexical.ask("重庆的育儿补贴一般几月份发放")
     assert not a.abstained and a.citations[0].clause.startswith("三"), a.answer
     assert "5月、8月" in a.citations[0].quote
+
+
+def test_a_city_naming_more_of_the_policy_asked_answers_before_the_nation(lexical, tmp_path):
+    nation, city = tmp_path / "nation.txt", tmp_path / "city.txt"
+    nation.write_text("育儿补贴政策问答\n\n一、育儿补贴有什么意义？\n答：育儿补贴惠及广大家庭，支持家庭生育养育，切实增强家庭的获得感、"
+                      "幸福感。\n", encoding="utf-8")
+    city.write_text("某市育儿补贴实施办法\n\n一、发放标准。二孩发放育儿补贴50000元，按照每年10000元发放。\n", encoding="utf-8")
+    lexical.ingest(nation, Overrides(region="全国", title="育儿补贴政策问答"))
+    lexical.ingest(city, Overrides(region="呼和浩特", title="呼和浩特市育儿补贴实施办法"))
+    # the nation's clause shares more everyday words (家庭, 获得, 支持); only the city's names 二孩 beside 育儿补贴
+    a = lexical.ask("呼和浩特生育二孩的家庭共可获得多少育儿补贴支持")
+    assert not a.abstained and a.citations[0].region == "呼和浩特市" and "50000" in a.citations[0].quote, a.answer

@@ -390,19 +390,20 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
             answering = [h for h in hits if self._sure(h)]
             best = max(answering, key=lambda h: h.coverage, default=None)
             best_cover = best.coverage if best else 0.0
-            # the policy terms the question names (育儿假, 育儿补贴; not how a figure is counted, 每年)
-            policy = {t for g in q.groups if not (g.weak or g.measure) for t in g.searched if t in self.leads.vocabulary}
+            # the policy concepts the question names (育儿假, 二孩, 育儿补贴; not how a figure is counted, 每年)
+            policy = [set(g.searched) & self.leads.vocabulary for g in q.groups if not (g.weak or g.measure)]
+            policy = [terms for terms in policy if terms]
 
-            def names_policy(h: Hit) -> bool:
-                return any(t in h.matched for t in policy)
+            def named(h: Hit) -> set[int]:
+                return {i for i, terms in enumerate(policy) if terms & set(h.matched)}
 
+            best_named = named(best) if best else set()
             for region in q.scope:
                 # a region answers when one of its clauses covers about as much of the question as the best
                 # clause of the whole scope: the city wins a tie, the province wins when the city's documents
-                # only share the common words (育儿补贴) and not what is asked; and a region naming the policy asked
-                # about answers before one whose best clause only shares everyday words (父母 for 育儿假)
-                if any(self._city(h) == region and (h.coverage >= TIER_SHARE * best_cover
-                                                    or names_policy(h) and not names_policy(best))
+                # only share the common words (育儿补贴) and not what is asked; and a region naming every policy the
+                # best clause names and more (育儿假 beside 父母, 二孩 beside 育儿补贴) answers before it
+                if any(self._city(h) == region and (h.coverage >= TIER_SHARE * best_cover or named(h) > best_named)
                        for h in answering):
                     pool, tier = [h for h in hits if self._city(h) == region], region
                     break
