@@ -371,3 +371,14 @@ def test_how_a_figure_is_counted_is_not_what_is_asked(reader):
     measures = [g for g in q.groups if g.measure]
     assert {g.source for g in measures} == {"per child", "per year"}
     assert not any(g.measure for g in q.groups if "育儿补贴" in g.terms)
+
+
+@pytest.mark.parametrize("question", ["北京 学前教育 公办率 目标", "Beijing's target share of public kindergartens?",
+                                      "公办幼儿园在学前教育中占多大比重", "赣州普惠的托位要占到多少啊"])
+def test_a_rate_or_share_named_asks_for_a_percent(reader, question):
+    assert reader.read(question).quantity == "percent"
+
+
+def test_a_rate_in_a_question_that_asks_something_else_is_not_a_percent_question(reader):
+    assert reader.read("北京有什么提高生育率的政策").quantity is None
+    assert reader.read("孩子多大可以上托育").quantity == "age"

@@ -432,6 +432,10 @@ class QueryReader:
         self.figure_words = {k: tuple(v) for k, v in rules.get("figure_words", {}).items()}
         self.qualifiers = tuple(rules.get("qualifiers", ()))
         self.measure_words = frozenset(rules.get("measure_words", ()))
+        implied = dict(rules.get("implied_kind", {}))
+        asking = implied.pop("question_words", None)
+        self.question_words = (re.compile(asking["zh"]), re.compile(asking["en"], re.I)) if asking else None
+        self.implied = [(kind, re.compile(spec["zh"]), re.compile(spec["en"], re.I)) for kind, spec in implied.items()]
         self.asked = [(name, re.compile(spec["zh"]), re.compile(spec["en"], re.I), tuple(spec["terms"]))
                       for name, spec in rules.get("asked_about", {}).items()]
         self.fillers = frozenset(rules.get("conversation_fillers", ()))
@@ -495,6 +499,12 @@ class QueryReader:
             m = self.generic_amount[0].search(terms_text)
             if m and self._generic_kind(q, m.group(0), terms_text.replace(m.group(0), " ")):
                 terms_text = terms_text.replace(m.group(0), " ")
+        if q.quantity is None and self.question_words and not any(p.search(text) for p in self.question_words):
+            # no question word at all ("北京 学前教育 公办率 目标"): a rate or a share named is the figure asked for
+            kind = next((k for k, zh, en in self.implied if zh.search(terms_text) or en.search(text)), None)
+            if kind:
+                q.quantity, q.needs_figure = kind, kind in self.figure_required
+                q.figure_words = self.figure_words.get(kind, ())
         # what the question asks about in its question words ("谁出", "who pays": who bears the cost)
         for _name, zh, en, terms in self.asked:
             m = zh.search(terms_text) or en.search(text)
