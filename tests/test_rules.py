@@ -382,3 +382,9 @@ def test_a_rate_or_share_named_asks_for_a_percent(reader, question):
 def test_a_rate_in_a_question_that_asks_something_else_is_not_a_percent_question(reader):
     assert reader.read("北京有什么提高生育率的政策").quantity is None
     assert reader.read("孩子多大可以上托育").quantity == "age"
+
+
+def test_a_yes_no_question_with_how_much_inside_does_not_require_the_figure(reader):
+    q = reader.read("Is Beijing raising how much maternity insurance reimburses for prenatal check-ups?")
+    assert q.quantity == "money" and not q.needs_figure
+    assert reader.read("How much does maternity insurance reimburse in Beijing?").needs_figure

@@ -35,6 +35,10 @@ _SPELLING = {"centre": "center", "centres": "centers", "programme": "program", "
              "1st": "first", "2nd": "second", "3rd": "third", "kid": "child", "kids": "children"}
 
 
+# an English question opening with an auxiliary asks yes or no ("Is Beijing raising how much …?")
+_YES_NO_EN = re.compile(r"\s*(?:is|are|was|were|does|do|did|will|would|has|have)\b", re.I)
+
+
 # a number with its measure word (一千个, 两次, 3个): how much of something, never what the question is about
 _AMOUNT_WORD = re.compile(r"[\d一二两三四五六七八九十百千万几]+[个次回名位只件家所项批]?")
 
@@ -489,7 +493,9 @@ class QueryReader:
             if m:
                 q.quantity = kind
                 q.quantity_text = m.group(0)
-                q.needs_figure = kind in self.figure_required
+                # "Is Beijing raising how much insurance reimburses?" asks yes or no: the figure is only part of it
+                q.needs_figure = kind in self.figure_required and not (
+                    language == "en" and m.start() > 0 and _YES_NO_EN.match(text))
                 q.figure_words = self.figure_words.get(kind, ())
                 asked_words = m.group(0)
                 if has_cjk(m.group(0)):
