@@ -261,3 +261,15 @@ def test_a_city_naming_more_of_the_policy_asked_answers_before_the_nation(lexica
     # the nation's clause shares more everyday words (家庭, 获得, 支持); only the city's names 二孩 beside 育儿补贴
     a = lexical.ask("呼和浩特生育二孩的家庭共可获得多少育儿补贴支持")
     assert not a.abstained and a.citations[0].region == "呼和浩特市" and "50000" in a.citations[0].quote, a.answer
+
+
+def test_when_with_no_date_in_the_documents_says_so_and_a_date_in_words_answers(lexical, tmp_path):
+    source = tmp_path / "city.txt"
+    source.write_text("某市育儿补贴实施办法\n\n一、补贴标准。育儿补贴按年计算，按规定发放。\n\n"
+                      "二、审核。育儿补贴经审核通过后，原则上在每个季度的第2个月初集中发放。\n", encoding="utf-8")
+    lexical.ingest(source, Overrides(region="潍坊", title="潍坊市育儿补贴实施办法"))
+    a = lexical.ask("潍坊育儿补贴审核过了什么时候发")
+    assert not a.abstained and "第2个月初" in a.citations[0].quote, a.answer
+    # the leave clause of Baotou gives no date: a "when" question is told so instead of quoting a dateless sentence
+    b = lexical.ask("包头陪产假什么时候开始休")
+    assert b.abstained and b.reason == "figure_not_stated", b.answer

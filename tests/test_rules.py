@@ -174,8 +174,8 @@ def test_city_named_in_question_wins_over_region(reader):
 def test_which_figure_questions_must_be_stated(reader):
     assert reader.read("北京上幼儿园以后是不是不要钱了").quantity is None  # yes/no, not "how much"
     assert reader.read("赣州有没有给生三胎的发钱").quantity is None
-    q = reader.read("包头早孕关爱服务什么时候普遍开展")
-    assert q.quantity == "deadline" and not q.needs_figure
+    q = reader.read("包头早孕关爱服务什么时候普遍开展")  # "when": a date, or words for one (每季度), or "not stated"
+    assert q.quantity == "deadline" and q.needs_figure
     q = reader.read("How long does it take to get the maternity allowance in Baotou?")
     assert q.needs_figure and "即申即享" in q.figure_words
     assert reader.read("北京育儿补贴每月发多少钱").needs_figure
@@ -388,3 +388,9 @@ def test_a_yes_no_question_with_how_much_inside_does_not_require_the_figure(read
     q = reader.read("Is Beijing raising how much maternity insurance reimburses for prenatal check-ups?")
     assert q.quantity == "money" and not q.needs_figure
     assert reader.read("How much does maternity insurance reimburse in Beijing?").needs_figure
+
+
+def test_a_chinese_yes_no_question_does_not_require_the_figure_it_mentions(reader):
+    q = reader.read("北京面试的时候HR一直问我什么时候要孩子，这算性别歧视吗")
+    assert q.quantity == "deadline" and not q.needs_figure
+    assert reader.read("包头育儿补贴什么时候发").needs_figure

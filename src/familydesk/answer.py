@@ -321,7 +321,10 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
             # never answered by a count of people (1名申领人), nor "which months" by a year (2025年一次性发放)
             units = every_unit
             with_figure = [x for x in scored if x[0] > 0 and stating(x[2])]
-        best = max(with_figure or scored)[2]
+        # "when" with no date given, but a sentence saying it in words (每个季度的第2个月初) answers before one that does not
+        worded = [x for x in scored if x[0] > 0 and any(w in x[2] for w in q.figure_words)] \
+            if calendar and not with_figure else []
+        best = max(with_figure or worded or scored)[2]
         # name the topic in the question's own words when the sentence uses them (产假, not 生育假)
         topic = next((t for t in sorted(terms, key=lambda t: (t not in q.qualifiers, t in q.text, len(t)), reverse=True)
                       if t in best), "")

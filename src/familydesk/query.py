@@ -39,6 +39,10 @@ _SPELLING = {"centre": "center", "centres": "centers", "programme": "program", "
 _YES_NO_EN = re.compile(r"\s*(?:is|are|was|were|does|do|did|will|would|has|have)\b", re.I)
 
 
+# a Chinese question ending in 吗 asks yes or no ("HR问我什么时候要孩子，这算歧视吗")
+_YES_NO_ZH = re.compile(r"吗\s*[？?。!！]*\s*$")
+
+
 # a number with its measure word (一千个, 两次, 3个): how much of something, never what the question is about
 _AMOUNT_WORD = re.compile(r"[\d一二两三四五六七八九十百千万几]+[个次回名位只件家所项批]?")
 
@@ -495,7 +499,8 @@ class QueryReader:
                 q.quantity_text = m.group(0)
                 # "Is Beijing raising how much insurance reimburses?" asks yes or no: the figure is only part of it
                 q.needs_figure = kind in self.figure_required and not (
-                    language == "en" and m.start() > 0 and _YES_NO_EN.match(text))
+                    language == "en" and m.start() > 0 and _YES_NO_EN.match(text)
+                    or language == "zh" and _YES_NO_ZH.search(text))
                 q.figure_words = self.figure_words.get(kind, ())
                 asked_words = m.group(0)
                 if has_cjk(m.group(0)):
