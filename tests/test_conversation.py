@@ -130,3 +130,15 @@ def test_this_before_a_word_of_the_last_reply_points_at_it(reader):
     history = [{"role": "user", "content": "赣州有免费学前教育吗"},
                {"role": "assistant", "content": "【赣州】“逐步推行免费学前教育。”"}]
     assert standalone(reader, "北京有这个学前教育吗", history).question == "北京有免费学前教育吗"
+
+
+def test_a_correction_naming_a_place_reasks_for_it(reader):
+    assert standalone(reader, "不是 我是说包头", _history("北京托育机构水电按居民价收吗")).question == "包头托育机构水电按居民价收吗"
+
+
+def test_an_english_follow_up_pointing_back_keeps_what_was_asked(reader):
+    u = standalone(reader, "Is it paid?", _history("How much parental leave do we get in Baotou until the kid turns 3?"))
+    assert "parental leave" in u.question and "paid" in u.question
+    # a new topic without a pointer is asked for the last place alone
+    u = standalone(reader, "what about housing?", _history("Is there priority for a public nursing home in Beijing?"))
+    assert "nursing" not in u.question and "housing" in u.question

@@ -68,6 +68,9 @@ def _fold(reader: QueryReader, question: str, previous: str | None, said: str = 
         return Understood(f"{again} {question}" if qualified or asks else again, language)
     if not prev_places:
         return Understood(f"{previous} {question}", language)
+    if topic and cur.language == "en" and reader.reference_en and reader.reference_en.search(question):
+        # "Is it paid?", "any insurance for families like us?": about what was just asked, so it stays in the question
+        return Understood(f"{previous} {question}", language)
     if topic:  # a new topic for the previous place; an elliptical one ("那产假呢") keeps the kind of figure
         asked = " ".join(prev_places)
         extra = prev.quantity_text if prev.quantity and not cur.quantity and _elliptical(question) else ""
