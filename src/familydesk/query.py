@@ -596,9 +596,10 @@ class QueryReader:
             q.figure_words = self.figure_words.get(kind, ())
         return kind is not None
 
-    @property
+    @functools.cached_property
     def vocabulary(self) -> frozenset[str]:
-        """The documents' terms the glossary and the policy term classes name (护理假, 育儿补贴)."""
+        """The documents' terms the glossary and the policy term classes name (护理假, 育儿补贴); built once, since a
+        follow-up's reading asks it for every word."""
         return frozenset(self.glossary.names) | frozenset(self.classes)
 
     def gloss(self, term: str) -> str:
