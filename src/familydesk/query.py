@@ -35,14 +35,6 @@ _SPELLING = {"centre": "center", "centres": "centers", "programme": "program", "
              "1st": "first", "2nd": "second", "3rd": "third", "kid": "child", "kids": "children"}
 
 
-# an English question opening with an auxiliary asks yes or no ("Is Beijing raising how much …?")
-_YES_NO_EN = re.compile(r"\s*(?:is|are|was|were|does|do|did|will|would|has|have)\b", re.I)
-
-
-# a Chinese question ending in 吗 asks yes or no ("HR问我什么时候要孩子，这算歧视吗")
-_YES_NO_ZH = re.compile(r"吗\s*[？?。!！]*\s*$")
-
-
 # a number with its measure word (一千个, 两次, 3个): how much of something, never what the question is about
 _AMOUNT_WORD = re.compile(r"[\d一二两三四五六七八九十百千万几]+[个次回名位只件家所项批]?")
 
@@ -440,6 +432,8 @@ class QueryReader:
         self.figure_words = {k: tuple(v) for k, v in rules.get("figure_words", {}).items()}
         self.qualifiers = tuple(rules.get("qualifiers", ()))
         self.measure_words = frozenset(rules.get("measure_words", ()))
+        yes_no = rules["yes_no"]
+        self.yes_no = (re.compile(yes_no["zh"]), re.compile(yes_no["en"], re.I))
         implied = dict(rules.get("implied_kind", {}))
         asking = implied.pop("question_words", None)
         self.question_words = (re.compile(asking["zh"]), re.compile(asking["en"], re.I)) if asking else None
@@ -500,8 +494,8 @@ class QueryReader:
                 q.quantity_text = m.group(0)
                 # "Is Beijing raising how much insurance reimburses?" asks yes or no: the figure is only part of it
                 q.needs_figure = kind in self.figure_required and not (
-                    language == "en" and m.start() > 0 and _YES_NO_EN.match(text)
-                    or language == "zh" and _YES_NO_ZH.search(text))
+                    language == "en" and m.start() > 0 and self.yes_no[1].match(text)
+                    or language == "zh" and self.yes_no[0].search(text))
                 q.figure_words = self.figure_words.get(kind, ())
                 asked_words = m.group(0)
                 if has_cjk(m.group(0)):
