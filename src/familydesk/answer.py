@@ -428,7 +428,8 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
             near = [h for h in pool if h is not relevant[0] and h.relevance >= self.min_relevance
                     and h.coverage >= relevant[0].coverage]
             stating = [h for h in near if gives(h)]
-            if not stating and not self._states(q, relevant[0]):
+            if not stating and narrow and not self._states(q, relevant[0]):
+                # a narrow ask no clause gives as a figure: one saying it in words still answers
                 stating = [h for h in near if self._states(q, h)]
             if stating:
                 relevant = [stating[0]] + [h for h in relevant if h is not stating[0]]
