@@ -263,6 +263,59 @@ def test_a_figure_no_document_states_is_not_stated_from_the_newest_document(assi
     assert {a.citations[0].id.split(":")[0] for a in answers} == {newest.id}
 
 
+def test_a_not_stated_figure_cites_the_newest_document_even_when_an_older_one_ranks_higher(assistant):
+    """An English wording ranks the 2022 plan's 育儿假 clause first; the 2025 measures name 育儿假 as fully and state
+    no days either: the newer document answers, as it does for the Chinese wording."""
+    newest = max((d for d in assistant.corpus.documents.values() if d.city == "北京" and d.authority == "official"),
+                 key=lambda d: d.date)
+    for q in ("How many days of childcare leave do Beijing parents get each year?", "北京父母的育儿假一年多少天"):
+        a = assistant.ask(q)
+        assert a.abstained and a.reason == "figure_not_stated", q
+        assert a.citations[0].id.split(":")[0] == newest.id, (q, a.citations[0].id)
+
+
+def test_the_document_saying_it_in_one_sentence_answers(assistant):
+    """Both Beijing documents hold 课后服务, 义务教育 and 覆盖; only the 2022 plan says them in one sentence."""
+    a = assistant.ask("北京课后服务会覆盖所有义务教育学校吗")
+    assert not a.abstained and "义务教育学校课后服务全覆盖" in a.answer, a.answer
+
+
+def test_one_sentence_outweighs_scattered_words_only_across_documents(hashed):
+    """Of two clauses covering a question equally and scoring alike, the one whose single sentence holds clearly
+    more of it answers when it comes from another document of the region; within one document the ranking stands."""
+    q = hashed.reader.read("北京课后服务会覆盖所有义务教育学校吗")
+    beijing = [c for c in hashed.corpus.official_clauses() if hashed.corpus.documents[c.doc_id].city == "北京"]
+    scattered = next(c for c in beijing if "课后服务" in c.text and "义务教育学校课后服务" not in c.text)
+    said = next(c for c in beijing if "义务教育学校课后服务全覆盖" in c.text)
+    same_doc = next(c for c in beijing if c.doc_id == scattered.doc_id and c is not scattered)
+
+    def hit(clause, score, sentence):
+        return Hit(clause=clause, score=score, relevance=0.8, coverage=0.8, sentence=sentence,
+                   matched=["课后服务", "义务教育", "覆盖"])
+
+    first = hashed.answerer(q, [hit(scattered, 1.0, 0.4), hit(said, 0.95, 0.8)]).citations[0]
+    assert first.id == said.id
+    first = hashed.answerer(q, [hit(scattered, 1.0, 0.4), hit(same_doc, 0.95, 0.8)]).citations[0]
+    assert first.id == scattered.id
+    first = hashed.answerer(q, [hit(scattered, 1.0, 0.6), hit(said, 0.95, 0.8)]).citations[0]  # not clearly more
+    assert first.id == scattered.id
+
+
+def test_a_citation_whose_label_ends_in_a_number_keeps_its_date_for_the_number_guard(hashed):
+    """A guide's item 1. dated 2026-07-22: the guard reads the date apart from the label (not as 1.2026), so the
+    extractive answer that prints the date is not refused."""
+    import dataclasses
+
+    q = hashed.reader.read("how long is paternity leave in Baotou")
+    hits = hashed.index.search(q, k=3)
+    answer = hashed.answerer(q, hits)
+    assert not answer.abstained
+    first = dataclasses.replace(answer.citations[0], reference="《育儿补贴申领操作流程》1.", date="2026-07-22")
+    text = "Source: 《育儿补贴申领操作流程》1., dated 2026-07-22."
+    checked = hashed.answerer._checked(q, text, [first], [hits[0]], True)
+    assert not checked.abstained and checked.reason is None
+
+
 def test_a_lead_names_the_topic_never_a_qualifier_or_a_figure(assistant):
     lead = assistant.ask("包头三孩产假有多少天").lead
     assert lead.startswith("【包头】") and not re.match(r"【包头】(三孩|\d+天)", lead), lead

@@ -62,6 +62,9 @@ MAX_CITIES = 3
 # say: in a corpus of documents on one topic every clause is near any question of that topic, so the dense
 # part alone cannot tell "about this" from "about something else here" (chosen on the dev sets, docs/retrieval.md).
 MIN_COVERAGE = 0.1
+# two documents of a region covering a question equally: the one saying it in one sentence answers when that sentence
+# holds this much more of the question, and the clause scores at least this share of the best
+SENTENCE_MARGIN, SENTENCE_SCORE = 0.3, 0.9
 TIER_SHARE = 0.8  # a place's own clause answers when it covers at least this share of the best coverage in scope
 CITY_SHARE = 0.6  # a second city answers too when its best clause scores at least this share of the best
 
@@ -422,6 +425,14 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
         def gives(h: Hit) -> bool:
             return bool(self.pick(q, h).figures) if narrow else self._states(q, h)
 
+        if relevant:
+            # another document of the region says in one sentence (推动义务教育学校课后服务全覆盖) what the best clause's
+            # words only touch on across several (课后服务 in one sentence, 义务教育 in another): it answers
+            top = relevant[0]
+            said = [h for h in relevant[1:] if h.clause.doc_id != top.clause.doc_id and h.coverage >= top.coverage
+                    and h.score >= SENTENCE_SCORE * top.score and h.sentence >= top.sentence + SENTENCE_MARGIN]
+            if said:
+                relevant = [said[0]] + [h for h in relevant if h is not said[0]]
         if q.quantity and relevant and not gives(relevant[0]):
             # of clauses that cover as much of the question, the one that states the kind of figure asked for
             # (a number of days, an amount, a date) answers
@@ -435,9 +446,10 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
                 relevant = [stating[0]] + [h for h in relevant if h is not stating[0]]
             elif q.needs_figure and not any(self._states(q, h) for h in relevant):
                 # no clause states it: the region's newest document says so first (the current policy), so the
-                # not-stated answer cites the same clause however the question is worded
+                # not-stated answer cites the same clause however the question is worded (of the clauses near the
+                # top, and of those covering as much of the question however the ranking scored them)
                 region = self._city(relevant[0])
-                newest = max((h for h in relevant if self._city(h) == region), key=self._date)
+                newest = max((h for h in relevant + near if self._city(h) == region), key=self._date)
                 relevant = [newest] + [h for h in relevant if h is not newest]
         if self._comparing(q):  # each region named answers on its own merits, not against the best region's score
             relevant = [h for h in pool if self._sure(h)]
@@ -502,7 +514,8 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
         lang, T = q.language, self.texts
         # an English gloss is the vocabulary's wording, not a figure ("zero bride price (零彩礼)")
         glossed = [self.leads.gloss(t) for t in self.leads.vocabulary if t in text] if lang == "en" else []
-        leaked = number_guard(text, [c.text for c in citations] + [c.reference + c.date + c.effective for c in citations]
+        # the reference, date and effective date apart: a label ending in a number (1.) would run into the year (1.2026)
+        leaked = number_guard(text, [c.text for c in citations] + [f"{c.reference} {c.date} {c.effective}" for c in citations]
                               + [T.constants] + glossed)
         if leaked:  # cannot happen with these templates; never let it through if it does
             log.error("number guard rejected an extractive answer (numbers %s)", leaked)

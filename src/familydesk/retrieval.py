@@ -6,7 +6,9 @@ Scores, per official clause:
   so the repost adds wording but is never what we cite;
 - coverage: the idf-weighted share of the question's concepts the clause contains (absolute,
   comparable across questions: this is what abstention is calibrated on);
-- dense: cosine similarity of the question to the clause's best sentence window.
+- dense: cosine similarity of the question to the clause's best sentence window;
+- sentence: the coverage of the clause's best single sentence (not in the score: the answerer reads it
+  to choose between two documents of a region that cover the question equally).
 fused = (1 - w) * lexical + w * dense_rescaled; relevance = (1 - w) * coverage + w * dense_rescaled.
 The weight w and the abstention threshold are settings, chosen by measurement (docs/retrieval.md).
 """
@@ -29,7 +31,7 @@ from .metrics import RETRIEVAL_SECONDS
 from .models import Clause
 from .query import Query
 from .store import ClauseStore
-from .text import nospace
+from .text import nospace, split_sentences
 
 # Cosine similarities of USE between a question and an unrelated sentence sit around 0.05-0.15,
 # and a paraphrase around 0.45-0.7: rescale that band to 0..1 so it can be fused with coverage.
@@ -52,6 +54,7 @@ class Hit:
     lexical: float = 0.0
     coverage: float = 0.0
     dense: float = 0.0
+    sentence: float = 0.0  # the share of the question the clause's best single sentence holds
     matched: list[str] = field(default_factory=list)  # corpus terms of the question found in the clause
 
     def to_document(self, region: str = "") -> LCDocument:
@@ -61,13 +64,13 @@ class Hit:
                           metadata={"clause_id": c.id, "doc_id": c.doc_id, "label": c.label, "path": c.path,
                                     "region": region, "score": self.score, "relevance": self.relevance,
                                     "lexical": self.lexical, "coverage": self.coverage, "dense": self.dense,
-                                    "matched": list(self.matched)})
+                                    "sentence": self.sentence, "matched": list(self.matched)})
 
     @classmethod
     def from_document(cls, doc: LCDocument, clause: Clause) -> "Hit":
         m = doc.metadata
         return cls(clause=clause, score=m["score"], relevance=m["relevance"], lexical=m["lexical"],
-                   coverage=m["coverage"], dense=m["dense"], matched=list(m["matched"]))
+                   coverage=m["coverage"], dense=m["dense"], sentence=m.get("sentence", 0.0), matched=list(m["matched"]))
 
 
 class HybridIndex:
@@ -99,6 +102,8 @@ class HybridIndex:
                 self.related.setdefault(tid, []).append(nospace(self._index_text(u)))
         for cid, c in self.official.items():  # a clause of 《…育儿补贴制度实施方案》 is about 育儿补贴 when it says 补贴
             self.related.setdefault(cid, []).append(nospace(corpus.documents[c.doc_id].title))
+        # official clause id → its sentences, for how much of a question one sentence holds (Hit.sentence)
+        self.sentences = {cid: [nospace(s) for s in split_sentences(c.text)] for cid, c in self.official.items()}
         self._order: dict[str, int] = {}  # official clause id → position in the folded score array
         for tid in self.target:
             self._order.setdefault(tid, len(self._order))
@@ -174,14 +179,28 @@ class HybridIndex:
             # dictionary words help rank the clauses that share a reviewed concept; they never make a clause
             # relevant (abstention reads `coverage`, which they do not raise)
             ranked = coverage + (weak_covered / total_weight if covered else 0.0)
+            sentence = self._sentence_coverage(cid, terms, group_weights, q.groups, unknown, total_weight) \
+                if covered else 0.0
             # a clause outside the nearest windows is at most as near as the farthest one fetched
             d = _rescale(dense.get(cid, dense_floor)) if dense else 0.0
             lex_norm = lex / top if top > 0 else 0.0
             hits.append(Hit(clause=self.official[cid], score=(1 - w) * ((1 - COVERAGE_IN_RANK) * lex_norm + COVERAGE_IN_RANK * ranked) + w * d,
                             relevance=(1 - w) * coverage + w * d, lexical=lex_norm, coverage=coverage,
-                            dense=dense.get(cid, 0.0), matched=matched))
+                            dense=dense.get(cid, 0.0), sentence=sentence, matched=matched))
         hits.sort(key=lambda h: (h.score, h.relevance, h.clause.id), reverse=True)  # exact ties: the same order every run
         return hits[:k]
+
+    def _sentence_coverage(self, cid: str, terms: list[list[str]], weights: list[float], groups, unknown: float,
+                           total: float) -> float:
+        """The share of the question the clause's best single sentence holds (weighed as `ranked` is)."""
+        best = 0.0
+        for sentence in self.sentences.get(cid, ()):
+            got = 0.0
+            for g, gw, group in zip(terms, weights, groups):
+                if any(t in sentence for t in g):
+                    got += unknown if group.measure else gw
+            best = max(best, got)
+        return best / total
 
     def _dense(self, q: Query, city: str | None) -> dict[str, float]:
         if self.store is None or self.embeddings is None:
