@@ -316,6 +316,15 @@ def test_a_citation_whose_label_ends_in_a_number_keeps_its_date_for_the_number_g
     assert not checked.abstained and checked.reason is None
 
 
+def test_a_share_asked_for_is_the_figure_not_the_topic(assistant):
+    """"What share … are puhui": the 2025 measures say 比例 without a number and the 2022 plan gives 普惠托位不低于60%;
+    the word for the kind of figure (share, 比例) does not make the clause that lacks the figure the better match."""
+    for q in ("What proportion of Beijing's childcare places must be puhui by 2025?",
+              "Beijing: share of inclusive childcare places?", "北京普惠托位的比例是多少"):
+        a = assistant.ask(q)
+        assert not a.abstained and "60%" in a.answer, (q, a.answer)
+
+
 def test_a_lead_names_the_topic_never_a_qualifier_or_a_figure(assistant):
     lead = assistant.ask("包头三孩产假有多少天").lead
     assert lead.startswith("【包头】") and not re.match(r"【包头】(三孩|\d+天)", lead), lead
