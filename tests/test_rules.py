@@ -366,6 +366,17 @@ def test_an_english_phrase_also_searches_for_its_head(reader):
     assert "补贴" not in group.searched
 
 
+def test_modifiers_share_the_head_of_the_phrase_that_follows(reader):
+    # "temporary or hourly childcare" is "temporary childcare" and "hourly childcare"
+    terms = {t for g in reader.read("Are there temporary or hourly childcare places in Ganzhou?").groups for t in g.terms}
+    assert {"临时托", "计时托"} <= terms
+    # "city-level birth subsidy" is also a "city-level subsidy" (市级补贴方案)
+    q = reader.read("Will Baotou set up a city-level birth subsidy?")
+    assert any("市级补贴方案" in g.terms for g in q.groups) and "level" not in q.unknown_words
+    # a modifier the glossary never pairs with that head stays a word it does not know
+    assert "tiny" in reader.read("Is Baotou's childcare subsidy tiny or big?").unknown_words
+
+
 def test_how_a_figure_is_counted_is_not_what_is_asked(reader):
     q = reader.read("How much is Baotou's childcare subsidy per child per year?")
     measures = [g for g in q.groups if g.measure]

@@ -135,6 +135,9 @@ def glosses(path: Path) -> dict[str, str]:
     return {**listed, **first}
 
 
+SHARED_HEAD_GAP = 3  # at most this many words of modifier before the phrase whose head they share
+
+
 class Glossary:
     """English phrase → corpus terms, matched longest phrase first on stemmed words."""
 
@@ -166,10 +169,32 @@ class Glossary:
             if key:
                 groups.append(Group(" ".join(key), self.entries[key], also=self._head(key)))
                 i += n
+            elif (shared := self._shared_head(words, i)) is not None:
+                n, key = shared
+                groups.append(Group(" ".join(key), self.entries[key]))
+                i += n
             else:
                 uncovered.append(i)
                 i += 1
         return groups, uncovered
+
+    def _shared_head(self, words: list[str], i: int) -> tuple[int, tuple[str, ...]] | None:
+        """Modifiers the glossary knows only with a head the question gives further on: "hourly or drop-in
+        childcare" is also "hourly childcare", "city-level childcare subsidy" also "city-level subsidy". The words
+        from `i` up to the phrase that follows them (a coordinating "or" / "and" dropped), read with that phrase's
+        last words: (how many words they are, the key found)."""
+        for j in range(i + 1, min(i + SHARED_HEAD_GAP, len(words)) + 1):
+            found = self._match(words, j)
+            if not found:
+                continue
+            modifier = [w for w in words[i:j] if w not in ("or", "and")]
+            n, key = found
+            for cut in range(1, n + 1):  # the phrase's head: its last word, then more of it
+                candidate = tuple(modifier) + key[n - cut:]
+                if modifier and candidate in self.entries and candidate != key:
+                    return j - i, candidate
+            return None
+        return None
 
     def _head(self, key: tuple[str, ...]) -> tuple[str, ...]:
         """The terms of the phrase's head, its longest shorter ending of two words or more that the glossary knows:
