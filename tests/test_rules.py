@@ -373,6 +373,9 @@ def test_modifiers_share_the_head_of_the_phrase_that_follows(reader):
     # "city-level birth subsidy" is also a "city-level subsidy" (市级补贴方案)
     q = reader.read("Will Baotou set up a city-level birth subsidy?")
     assert any("市级补贴方案" in g.terms for g in q.groups) and "level" not in q.unknown_words
+    # when the phrase that follows is itself a modifier (drop-in), the head is the word after it
+    sources = {g.source for g in reader.read("Any occasional or drop-in care for toddlers in Baotou?").groups}
+    assert "occasional care" in sources
     # a modifier the glossary never pairs with that head stays a word it does not know
     assert "tiny" in reader.read("Is Baotou's childcare subsidy tiny or big?").unknown_words
 

@@ -189,9 +189,12 @@ class Glossary:
                 continue
             modifier = [w for w in words[i:j] if w not in ("or", "and")]
             n, key = found
-            for cut in range(1, n + 1):  # the phrase's head: its last word, then more of it
-                candidate = tuple(modifier) + key[n - cut:]
-                if modifier and candidate in self.entries and candidate != key:
+            # the phrase's head: its last word, then more of it; or, when the phrase is itself a modifier
+            # ("hourly or drop-in childcare"), the word after it
+            heads = [key[n - cut:] for cut in range(1, n + 1)] + [tuple(words[j + n:j + n + 1])]
+            for head in heads:
+                candidate = tuple(modifier) + head
+                if modifier and head and candidate in self.entries and candidate != key:
                     return j - i, candidate
             return None
         return None
