@@ -66,6 +66,7 @@ def _fold(reader: QueryReader, question: str, previous: str | None, said: str = 
         again = _replace_place(reader, previous, prev_places, places)
         asks = cur.quantity and cur.quantity != prev.quantity
         return Understood(f"{again} {question}" if qualified or asks else again, language)
+    previous = _asking_anew(previous, prev, cur)
     if not prev_places:
         return Understood(f"{previous} {question}", language)
     if topic and cur.language == "en" and reader.reference_en and reader.reference_en.search(question):
@@ -78,17 +79,34 @@ def _fold(reader: QueryReader, question: str, previous: str | None, said: str = 
     return Understood(f"{previous} {question}", language)  # a qualifier alone (三孩呢): add it
 
 
+def _asking_anew(previous: str, prev, cur) -> str:
+    """The previous question without its question words when the follow-up asks for another kind of figure
+    ("能休到娃几岁" after "育儿假一年几天啊": until what age, not how many days)."""
+    if cur.quantity and prev.quantity and cur.quantity != prev.quantity and prev.quantity_text:
+        return re.sub(re.escape(prev.quantity_text), " ", previous, count=1, flags=re.I)
+    return previous
+
+
 def _topic(reader: QueryReader, q) -> list:
     """The concepts of a turn that make it a question of its own: not a qualifier (三孩, 男方), not a filler
     (算了, 还是说); an English word no glossary knows (weather) counts, and so does a Chinese word the
     documents never use unless it is a filler."""
     qualifiers = set(reader.qualifiers)
     topic = [g for g in q.groups if g.source not in qualifiers and not set(g.terms) & qualifiers
-             and g.source not in reader.fillers and not g.weak]
+             and g.source not in reader.fillers and not g.weak and not _fragment(reader, g)]
     # one English word the glossary lacks (even if the dictionary reads it) is usually the rest of an
     # elliptical follow-up ("and for a third?"); two or more ("weather … weekend") make a question of its own
     unreviewed = [g.source for g in q.groups if g.weak] + list(q.unknown_words)
     return topic + (unreviewed if len(unreviewed) >= 2 else [])
+
+
+def _fragment(reader: QueryReader, group) -> bool:
+    """A piece of a chatty follow-up (能报, 加发, 休到: "能报多少钱？", "市里会自己再加发不") rather than a topic: a
+    Chinese word the documents never use, no glossary reads as theirs, and the general dictionary does not know
+    either. A word of the language the documents never use (天气, 学费) is still a question of its own."""
+    word = group.source
+    return (has_cjk(word) and reader.known is not None and group.terms == (word,) and word not in reader.known
+            and word not in reader.vocabulary and not reader.tokenizer.in_dictionary(word))
 
 
 def _not_pointed_at(reader: QueryReader, question: str, topic: list, before: str) -> list:

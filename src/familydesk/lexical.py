@@ -31,6 +31,7 @@ CACHE_FORMAT = 1  # bump when the tokenizer's rules or the saved layout change
 
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+(?:\.[0-9]+)?%?")
 _jieba_lock = threading.Lock()
+RARE_DICTIONARY_COUNT = 3  # jieba's dictionary lists fragments of speech (发不, 再加) with counts this low
 _jieba = None
 
 
@@ -91,6 +92,11 @@ class Tokenizer:
         """Non-overlapping words (jieba precise mode): one concept of a question counts once."""
         return [w for run in CJK_RUN.findall(text) for w in self._jieba.lcut(run)
                 if w not in self.stopwords and len(w) > 1]
+
+    def in_dictionary(self, word: str, min_count: int = RARE_DICTIONARY_COUNT) -> bool:
+        """Does jieba's general dictionary know `word` as a word of the language (counted more than its rarest
+        entries)? Runs of everyday characters jieba glues together in a chatty question (能报, 加发, 休到) do not."""
+        return self._jieba.FREQ.get(word, 0) > min_count
 
     def bigrams(self, text: str) -> list[str]:
         out = []
