@@ -158,3 +158,12 @@ def test_a_follow_up_asking_another_kind_of_figure_drops_the_last_ask(reader):
     u = standalone(reader, "能休到娃几岁", _history("包头育儿假一年几天"))
     assert "育儿假" in u.question and "几天" not in u.question and "几岁" in u.question
     assert reader.read(u.question).quantity == "age"
+
+
+def test_an_english_pointer_of_kind_with_a_place_reasks_for_that_place(reader):
+    first = "Can children ride buses for free in Beijing?"
+    u = standalone(reader, "Is there a kids' discount like that in Ganzhou?", _history(first))
+    assert "Ganzhou" in u.question and "buses" in u.question and "Beijing" not in u.question, u.question
+    # a question of its own with a place is still new
+    u = standalone(reader, "Is there a childcare subsidy in Ganzhou?", _history(first))
+    assert u.question == "Is there a childcare subsidy in Ganzhou?"

@@ -56,6 +56,8 @@ def _fold(reader: QueryReader, question: str, previous: str | None, said: str = 
     topic = _topic(reader, cur)
     if places and topic:
         topic = _not_pointed_at(reader, question, topic, previous + said)
+    if places and topic and reader.kind_reference_en and reader.kind_reference_en.search(question):
+        topic = []  # "Is there a kids' discount like that in Baotou?": what was just asked, for Baotou
     qualified = any(set(g.terms) & set(reader.qualifiers) for g in cur.groups)
     if places and topic:
         return Understood(question, language)  # a new, complete question

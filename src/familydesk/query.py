@@ -472,6 +472,7 @@ class QueryReader:
         refs = rules.get("conversation_references", {})
         self.kind_references = frozenset(refs.get("kind", ()))
         self.reference_en = re.compile(refs["en"], re.I) if refs.get("en") else None
+        self.kind_reference_en = re.compile(refs["en_kind"], re.I) if refs.get("en_kind") else None
         self.references = tuple(sorted([*refs.get("kind", ()), *refs.get("this", ())], key=len, reverse=True))
         self.known: frozenset[str] | None = None  # the documents' words (set by the assistant): what can be a topic
         self.dictionary: Dictionary | None = None  # CC-CEDICT over those words (set by the assistant)
