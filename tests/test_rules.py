@@ -408,3 +408,11 @@ def test_a_chinese_yes_no_question_does_not_require_the_figure_it_mentions(reade
     q = reader.read("北京面试的时候HR一直问我什么时候要孩子，这算性别歧视吗")
     assert q.quantity == "deadline" and not q.needs_figure
     assert reader.read("包头育儿补贴什么时候发").needs_figure
+
+
+def test_the_everyday_one_character_word_for_a_child_is_read(reader):
+    # 娃 is how parents write "child"; a longer everyday phrase holding it (生娃, 带娃) is still read whole
+    q = reader.read("北京家里三个娃能优先租公租房吗")
+    assert any({"子女", "儿童"} <= set(g.terms) for g in q.groups)
+    q = reader.read("包头生娃能休多少天产假")
+    assert not any(g.source == "娃" for g in q.groups) and any(g.source == "生娃" for g in q.groups)

@@ -232,7 +232,7 @@ class ColloquialGlossary:
 
     @classmethod
     def load(cls, path: Path) -> "ColloquialGlossary":
-        return cls({k: v for k, v in read_glossary(path, str.strip).items() if len(k) >= 2})
+        return cls({k: v for k, v in read_glossary(path, str.strip).items() if k})
 
     def expand(self, text: str) -> tuple[list[Group], str]:
         """Groups for the phrases found, and the text with those phrases blanked out."""
