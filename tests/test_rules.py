@@ -416,3 +416,16 @@ def test_the_everyday_one_character_word_for_a_child_is_read(reader):
     assert any({"子女", "儿童"} <= set(g.terms) for g in q.groups)
     q = reader.read("包头生娃能休多少天产假")
     assert not any(g.source == "娃" for g in q.groups) and any(g.source == "生娃" for g in q.groups)
+
+
+def test_terse_english_asks_for_a_length_or_an_age(reader):
+    assert reader.read("Baotou paternity leave length in days?").quantity == "duration"
+    assert reader.read("Ganzhou scenic spots: children's free admission age?").quantity == "age"
+    assert reader.read("Beijing toddler class age range?").quantity == "age"
+
+
+def test_a_yes_no_question_needs_no_figure_only_in_its_own_sentence(reader):
+    # 能否 / 是否 ask yes or no: 几个孩子 there is "the children", not "how many"
+    assert not reader.read("包头多孩家庭的几个孩子能否在同一所学校就读？").needs_figure
+    # a second sentence asking the amount still needs it
+    assert reader.read("包头是否发放一次性生育补贴？金额是多少？").needs_figure

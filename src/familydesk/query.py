@@ -524,7 +524,7 @@ class QueryReader:
                 # "Is Beijing raising how much insurance reimburses?" asks yes or no: the figure is only part of it
                 q.needs_figure = kind in self.figure_required and not (
                     language == "en" and m.start() > 0 and self.yes_no[1].match(text)
-                    or language == "zh" and self.yes_no[0].search(text))
+                    or language == "zh" and self.yes_no[0].search(_sentence_at(text, m.start())))
                 q.figure_words = self.figure_words.get(kind, ())
                 asked_words = m.group(0)
                 if has_cjk(m.group(0)):
@@ -638,6 +638,14 @@ class QueryReader:
 
 
 _T2S = None
+
+
+def _sentence_at(text: str, at: int) -> str:
+    """The sentence of `text` holding position `at`: "是否还发放一次性生育补贴？金额是多少？" asks yes or no in its
+    first sentence and for the amount in its second."""
+    start = max(text.rfind(p, 0, at) for p in "？?。！!") + 1
+    ends = [i for i in (text.find(p, at) for p in "？?。！!") if i >= 0]
+    return text[start:min(ends) + 1 if ends else len(text)]
 
 
 def to_simplified(text: str) -> str:
