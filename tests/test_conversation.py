@@ -167,3 +167,11 @@ def test_an_english_pointer_of_kind_with_a_place_reasks_for_that_place(reader):
     # a question of its own with a place is still new
     u = standalone(reader, "Is there a childcare subsidy in Ganzhou?", _history(first))
     assert u.question == "Is there a childcare subsidy in Ganzhou?"
+
+
+def test_a_modifier_alone_narrows_what_was_just_asked(reader):
+    # 普惠 with the last question's 托位 makes the documents' 普惠托位: the 普惠 places, as a share
+    u = standalone(reader, "普惠的占几成", _history("包头托位有多少"))
+    assert "托位" in u.question and reader.read(u.question).quantity == "percent"
+    # 产假 with 护理假 makes no term: a topic of its own
+    assert "护理假" not in standalone(reader, "产假的呢", _history("包头护理假多少天")).question

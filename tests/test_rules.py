@@ -429,3 +429,8 @@ def test_a_yes_no_question_needs_no_figure_only_in_its_own_sentence(reader):
     assert not reader.read("包头多孩家庭的几个孩子能否在同一所学校就读？").needs_figure
     # a second sentence asking the amount still needs it
     assert reader.read("包头是否发放一次性生育补贴？金额是多少？").needs_figure
+
+
+def test_a_share_asked_in_tenths_or_with_zhan(reader):
+    assert reader.read("包头普惠托位占几成").quantity == "percent"
+    assert reader.read("北京公办园能占多少").quantity == "percent"

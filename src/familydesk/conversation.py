@@ -74,6 +74,8 @@ def _fold(reader: QueryReader, question: str, previous: str | None, said: str = 
     if topic and cur.language == "en" and reader.reference_en and reader.reference_en.search(question):
         # "Is it paid?", "any insurance for families like us?": about what was just asked, so it stays in the question
         return Understood(f"{previous} {question}", language)
+    if topic and _modifier_only(reader, question, topic, prev):  # "普惠的占几成": the 普惠 ones of what was asked
+        return Understood(f"{previous} {question}", language)
     if topic:  # a new topic for the previous place; an elliptical one ("那产假呢") keeps the kind of figure
         asked = " ".join(prev_places)
         extra = prev.quantity_text if prev.quantity and not cur.quantity and _elliptical(question) else ""
@@ -133,6 +135,19 @@ def _not_pointed_at(reader: QueryReader, question: str, topic: list, before: str
             continue  # a word the documents never use (能报): the question is still about what was discussed
         rest.append(g)
     return rest
+
+
+def _modifier_only(reader: QueryReader, question: str, topic: list, prev) -> bool:
+    """A Chinese follow-up whose only topic word modifies what was just asked, its noun left out ("普惠的占几成" after
+    a question on 托位): the word with the previous topic makes a term the documents use (普惠托位). A topic of its own
+    ("产假的呢" after 护理假) makes none."""
+    if len(topic) != 1 or not has_cjk(question):
+        return False
+    source = topic[0] if isinstance(topic[0], str) else topic[0].source
+    if not re.match(rf"^(?:那|那么|还有)?{re.escape(source)}的", question.strip()):
+        return False
+    words = (reader.known or frozenset()) | reader.vocabulary
+    return any(f"{source}{t}" in words for g in prev.groups for t in (g.source, *g.terms))
 
 
 def _elliptical(question: str) -> bool:
