@@ -179,15 +179,16 @@ class HybridIndex:
             # dictionary words help rank the clauses that share a reviewed concept; they never make a clause
             # relevant (abstention reads `coverage`, which they do not raise)
             ranked = coverage + (weak_covered / total_weight if covered else 0.0)
-            sentence = self._sentence_coverage(cid, terms, group_weights, q.groups, unknown, total_weight) \
-                if covered else 0.0
             # a clause outside the nearest windows is at most as near as the farthest one fetched
             d = _rescale(dense.get(cid, dense_floor)) if dense else 0.0
             lex_norm = lex / top if top > 0 else 0.0
             hits.append(Hit(clause=self.official[cid], score=(1 - w) * ((1 - COVERAGE_IN_RANK) * lex_norm + COVERAGE_IN_RANK * ranked) + w * d,
                             relevance=(1 - w) * coverage + w * d, lexical=lex_norm, coverage=coverage,
-                            dense=dense.get(cid, 0.0), sentence=sentence, matched=matched))
+                            dense=dense.get(cid, 0.0), matched=matched))
         hits.sort(key=lambda h: (h.score, h.relevance, h.clause.id), reverse=True)  # exact ties: the same order every run
+        for h in hits[:k]:  # only the clauses returned are compared sentence by sentence
+            if h.coverage:
+                h.sentence = self._sentence_coverage(h.clause.id, terms, group_weights, q.groups, unknown, total_weight)
         return hits[:k]
 
     def _sentence_coverage(self, cid: str, terms: list[list[str]], weights: list[float], groups, unknown: float,
