@@ -175,3 +175,10 @@ def test_a_modifier_alone_narrows_what_was_just_asked(reader):
     assert "托位" in u.question and reader.read(u.question).quantity == "percent"
     # 产假 with 护理假 makes no term: a topic of its own
     assert "护理假" not in standalone(reader, "产假的呢", _history("包头护理假多少天")).question
+
+
+def test_the_same_thing_named_in_english_is_a_question_of_its_own(reader):
+    # "the same one-stop service" names the thing in words the documents' glossary knows: asked as written
+    u = standalone(reader, "Does Ganzhou have the same one-stop service?",
+                   _history("北京出生证明、打疫苗、上户口能一起办吗"))
+    assert u.question == "Does Ganzhou have the same one-stop service?"

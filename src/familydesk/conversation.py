@@ -56,8 +56,10 @@ def _fold(reader: QueryReader, question: str, previous: str | None, said: str = 
     topic = _topic(reader, cur)
     if places and topic:
         topic = _not_pointed_at(reader, question, topic, previous + said)
-    if places and topic and reader.kind_reference_en and reader.kind_reference_en.search(question):
-        topic = []  # "Is there a kids' discount like that in Baotou?": what was just asked, for Baotou
+    # "Is there a kids' discount like that in Baotou?": what was just asked, for Baotou, its own words beside it
+    pointed = bool(places and topic and reader.kind_reference_en and reader.kind_reference_en.search(question))
+    if pointed:
+        topic = []
     qualified = any(set(g.terms) & set(reader.qualifiers) for g in cur.groups)
     if places and topic:
         return Understood(question, language)  # a new, complete question
@@ -67,7 +69,7 @@ def _fold(reader: QueryReader, question: str, previous: str | None, said: str = 
         # now asked — "赣州具体能领多少钱" after a comparison — if one came)
         again = _replace_place(reader, previous, prev_places, places)
         asks = cur.quantity and cur.quantity != prev.quantity
-        return Understood(f"{again} {question}" if qualified or asks else again, language)
+        return Understood(f"{again} {question}" if qualified or asks or pointed else again, language)
     previous = _asking_anew(previous, prev, cur)
     if not prev_places:
         return Understood(f"{previous} {question}", language)
