@@ -434,3 +434,9 @@ def test_a_yes_no_question_needs_no_figure_only_in_its_own_sentence(reader):
 def test_a_share_asked_in_tenths_or_with_zhan(reader):
     assert reader.read("包头普惠托位占几成").quantity == "percent"
     assert reader.read("北京公办园能占多少").quantity == "percent"
+
+
+def test_generic_nouns_are_not_topics(reader):
+    # 阶段, 问题, 情况: words of every document that say nothing of what is asked
+    sources = {g.source for g in reader.read("北京义务教育阶段的课后服务有没有问题").groups}
+    assert "阶段" not in sources and "问题" not in sources and "课后服务" in sources
