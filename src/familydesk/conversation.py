@@ -128,7 +128,7 @@ def _not_pointed_at(reader: QueryReader, question: str, topic: list, before: str
     known = reader.known or frozenset()
     rest = []
     for g in topic:
-        source = g if isinstance(g, str) else g.source
+        source = _source(g)
         if source in reader.references or source == ref:
             continue
         if after.startswith(source) and (ref in reader.kind_references or source in before or source not in known):
@@ -145,11 +145,16 @@ def _modifier_only(reader: QueryReader, question: str, topic: list, prev) -> boo
     ("产假的呢" after 护理假) makes none."""
     if len(topic) != 1 or not has_cjk(question):
         return False
-    source = topic[0] if isinstance(topic[0], str) else topic[0].source
+    source = _source(topic[0])
     if not re.match(rf"^(?:那|那么|还有)?{re.escape(source)}的", question.strip()):
         return False
     words = (reader.known or frozenset()) | reader.vocabulary
     return any(f"{source}{t}" in words for g in prev.groups for t in (g.source, *g.terms))
+
+
+def _source(concept) -> str:
+    """A topic entry's words as the turn wrote them (a concept read, or an English word no glossary knows)."""
+    return concept if isinstance(concept, str) else concept.source
 
 
 def _elliptical(question: str) -> bool:
