@@ -440,3 +440,15 @@ def test_generic_nouns_are_not_topics(reader):
     # 阶段, 问题, 情况: words of every document that say nothing of what is asked
     sources = {g.source for g in reader.read("北京义务教育阶段的课后服务有没有问题").groups}
     assert "阶段" not in sources and "问题" not in sources and "课后服务" in sources
+
+
+@pytest.mark.parametrize("question", ["Can a newborn get medical insurance right after birth in Ganzhou?",
+                                      "Is a baby insured straight from birth in Ganzhou?"])
+def test_right_before_a_preposition_only_stresses_it(reader, question):
+    q = reader.read(question)
+    assert "right" not in q.unknown_words and "straight" not in q.unknown_words
+    assert any(g.source in ("after birth", "from birth") for g in q.groups)
+
+
+def test_right_as_a_noun_is_still_read(reader):
+    assert "right" in reader.read("What right to flexible work do parents have in Baotou?").unknown_words

@@ -79,3 +79,10 @@ def test_no_english_line_repeats_another_once_spelling_and_inflection_are_read()
         key = (tuple(en_lemma(t) for t in en_tokens(phrase)), frozenset(t.strip() for t in terms.split("|")))
         assert key not in seen, f"{phrase!r} repeats {seen[key]!r}"
         seen[key] = phrase
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_each_key_has_one_line(name):
+    keys = [line.split("\t", 1)[0].strip() for line in (INDEX / name).read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#") and "\t" in line]
+    assert sorted({k for k in keys if keys.count(k) > 1}) == []

@@ -447,6 +447,7 @@ class QueryReader:
         place_words |= set(self.places.covered)
         self.stop_zh = set(rules["stopwords_zh"]) | place_words
         self.stop_en = {en_stem(w) for w in rules["stopwords_en"]}
+        self.intensifiers_en = re.compile(rules["intensifiers_en"], re.I) if rules.get("intensifiers_en") else None
         for aliases in self.places.covered.values():
             self.stop_en |= {en_stem(t) for a in aliases for t in en_tokens(a)}
         self.quantity = [(kind, re.compile(spec["zh"]), re.compile(spec["en"], re.I), tuple(spec["units"]))
@@ -557,7 +558,8 @@ class QueryReader:
             q.groups.extend(self.glossary.expand([w for w in en_tokens(rest) if len(w) > 1])[0])
         if language == "en":
             place_words = {en_stem(t) for f in place_forms if not has_cjk(f) for t in en_tokens(f)}
-            words = [w for w in en_tokens(text) if w not in place_words]
+            plain = self.intensifiers_en.sub(" ", text) if self.intensifiers_en else text  # "right after" → "after"
+            words = [w for w in en_tokens(plain) if w not in place_words]
             groups, uncovered_pos = self.glossary.expand(words)
             if self.dictionary is not None:  # the documents' other words for the same English phrase
                 groups = [Group(g.source, g.terms,
