@@ -146,6 +146,19 @@ def test_consistency_counts_groups_whose_members_agree():
     assert any(m.startswith("group b inconsistent") for m in misses)
 
 
+def test_quote_at_1_counts_right_clauses_quoted_at_the_sentence_that_says_it():
+    from familydesk.evaluation import evaluate
+
+    cited = {"id": "c:1", "clause": "（二）", "region": "包头", "text": "男职工享受25天的护理假。女职工享受158天的产假。"}
+    rows = [{"id": f"q{i}", "q": q, "region": "包头", "clause": "二", "contains": "25天的护理假"} for i, q in enumerate("xyz")]
+    answers = {"x": {"answer": "“男职工享受25天的护理假。”", "citations": [cited]},
+               "y": {"answer": "“女职工享受158天的产假。”", "citations": [cited]},
+               "z": {"answer": "…", "citations": [{**cited, "clause": "（三）"}]}}
+    figures, misses = evaluate(lambda q: answers[q], rows)
+    assert figures["hit@1"] == round(2 / 3, 3) and figures["quote@1"] == 0.5
+    assert any(m.startswith("q1: right clause, another sentence quoted") for m in misses)
+
+
 def test_a_vague_timely_is_no_number_of_days(assistant):
     # a sentence that only says 及时 (timely) does not answer "how many days"
     for question in ("北京女职工的产假是多少天", "北京父母每年各有几天育儿假"):
@@ -378,3 +391,40 @@ def test_an_english_answer_introduces_its_quote_once(assistant):
     a = assistant.ask("Is there a birth subsidy in Beijing?")
     assert not a.abstained and a.lead.startswith("Beijing: on ")
     assert a.answer.lower().count("the official document says") == 1
+
+
+def test_a_concept_counts_once_when_the_sentence_is_chosen(assistant):
+    # 辅助生殖机构 and 机构 are one concept, counted by its rarest name, not by the letters of all its names: the
+    # sentence on entry (准入) answers, not the one that repeats the longest name
+    a = assistant.ask("北京对辅助生殖机构的准入有什么要求")
+    assert not a.abstained and "严格机构准入条件" in a.answer
+
+
+def test_sentences_sharing_as_much_of_the_question_are_told_apart_by_meaning(hashed):
+    """Two sentences holding the same words of the question: the one whose window the vector search found clearly
+    nearer answers; within NEAR_STEP the first does."""
+    from familydesk.answer import NEAR_STEP
+
+    q = hashed.reader.read("赣州新生儿出生")
+    clause = next(c for c in hashed.corpus.official_clauses()
+                  if sum("新生儿" in s and "出生" in s for s in c.sentences) >= 2)
+    first, second = [i for i, s in enumerate(clause.sentences) if "新生儿" in s and "出生" in s][:2]
+
+    def quoted(near: dict[int, float]) -> str:
+        hit = Hit(clause=clause, score=0.9, relevance=0.8, coverage=0.8, matched=["新生儿", "出生"], near=near)
+        return hashed.answerer.pick(q, hit).sentence
+
+    assert quoted({first: 0.30, second: 0.30 + 2 * NEAR_STEP}) == clause.sentences[second]
+    assert quoted({first: 0.30, second: 0.30 + NEAR_STEP / 2}) == clause.sentences[first]
+    assert quoted({}) == clause.sentences[first]
+
+
+def test_a_clause_title_alone_is_never_the_quote(assistant):
+    a = assistant.ask("Beijing's 2025 target: nursery places for every 1,000 people?")
+    assert not a.abstained and "4.5" in a.answer and "“主要目标。”" not in a.answer
+
+
+def test_an_everyday_key_said_in_two_halves_is_read_whole(assistant):
+    # 幼儿园…免费 is the everyday 幼儿园免费 (免费学前教育): the quote is that sentence, not the one naming 幼儿园
+    a = assistant.ask("北京孩子以后读幼儿园能免费吗")
+    assert not a.abstained and "免费学前教育" in a.answer

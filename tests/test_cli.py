@@ -40,7 +40,7 @@ def test_eval_command(tmp_path):
                        env={"FAMILYDESK_CHROMA_DIR": str(tmp_path)})
     assert r.returncode == 0, r.stderr
     figures = json.loads(r.stdout.strip().splitlines()[-1])
-    assert {"hit@1", "hit@3", "mrr", "abstain_ok", "leaks", "p50_ms"} <= set(figures)
+    assert {"hit@1", "hit@3", "mrr", "quote@1", "abstain_ok", "leaks", "p50_ms"} <= set(figures)
     assert figures["leaks"] == 0
 
 

@@ -452,3 +452,15 @@ def test_right_before_a_preposition_only_stresses_it(reader, question):
 
 def test_right_as_a_noun_is_still_read(reader):
     assert "right" in reader.read("What right to flexible work do parents have in Baotou?").unknown_words
+
+
+def test_an_everyday_key_said_in_two_halves_adds_its_terms_to_both(reader):
+    q = reader.read("北京孩子以后读幼儿园能免费吗")
+    said = [g for g in q.groups if "免费学前教育" in g.also]
+    assert {g.source for g in said} >= {"免费"} and any("幼儿园" in g.source for g in said)
+
+
+def test_halves_must_be_words_of_their_own(reader):
+    # 男方陪产假 holds 男方 and 产假, but 产假 there is part of the word 陪产假: no 男方产假 is read into it
+    assert reader.colloquial.split("男方陪产假几天")
+    assert all(g.also == () for g in reader.read("男方陪产假几天").groups)

@@ -164,3 +164,15 @@ def test_a_restart_with_unchanged_sources_splits_no_clause_and_a_changed_source_
     splits.clear()
     Assistant(settings).load()
     assert splits == []
+
+
+def test_a_window_found_names_its_clause_and_sentence(hashed):
+    """The vector search says which sentence of a clause was near: `<clause id>#<sentence number>`."""
+    vector = hashed.embeddings.embed_query("包头 护理假 25天")
+    rows = hashed.store.query_windows(vector, 5, city="包头")
+    assert rows and [(c, s) for c, _, s in rows] == hashed.store.query(vector, 5, city="包头")
+    clauses = {c.id: c for c in hashed.corpus.clauses}
+    for target, window, _sim in rows:
+        own, _, number = window.rpartition("#")
+        assert own in clauses and (clauses[own].maps_to or own) == target
+        assert int(number) < max(1, len(clauses[own].sentences))

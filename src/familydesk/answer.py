@@ -65,6 +65,9 @@ MIN_COVERAGE = 0.1
 # two documents of a region covering a question equally: the one saying it in one sentence answers when that sentence
 # holds this much more of the question, and the clause scores at least this share of the best
 SENTENCE_MARGIN, SENTENCE_SCORE = 0.3, 0.9
+# two sentences of a clause sharing as much of the question: a window this much nearer the question (cosine) answers;
+# a smaller difference is noise, and the first sentence, which states the rule before its exceptions, answers
+NEAR_STEP = 0.05
 TIER_SHARE = 0.8  # a place's own clause answers when it covers at least this share of the best coverage in scope
 CITY_SHARE = 0.6  # a second city answers too when its best clause scores at least this share of the best
 
@@ -280,9 +283,9 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
 
     # ---- sentence choice -----------------------------------------------------------------
     def pick(self, q: Query, hit: Hit) -> Pick:
-        """The sentence that answers: most of the question's terms (exact terms, then shared
-        bigrams); for a figure question, a sentence holding a figure of the asked kind wins
-        whenever it shares anything with the question."""
+        """The sentence that answers: most of the question's concepts (each by its rarest name the sentence
+        holds, then two-character pieces of those it lacks; ties: see `_best`); for a figure question, a sentence
+        holding a figure of the asked kind wins whenever it shares anything with the question."""
         units = self.units_for(q.quantity, q.quantity_text)
         calendar = q.quantity == "deadline"
         sentences = split_sentences(hit.clause.text)
@@ -294,20 +297,37 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
         # the place asked about, named in a province's clause (其余资金由厦门市区两级承担), says what applies there:
         # its sentence outweighs any that does not name it
         places = [n for n in q.place_names if n in hit.clause.text]
-        named = sum(len(t) * weight(t) for t in terms) + 0.5 * len(grams) if places else 0.0
+        named = sum(weight(t) for t in terms) + 0.5 * len(grams) if places else 0.0
+
+        # each concept of the question counts once, by its rarest name in the sentence (主要目标 and 目标 are one
+        # concept, not two words). A concept asked twice (失独家庭 and 计划生育特殊家庭) is one; a name two concepts
+        # are also said by (幼儿园…免费: 免费学前教育) counts for each
+        distinct = [g for i, g in enumerate(q.groups)
+                    if not any(set(g.terms) <= set(e.searched) for e in q.groups[:i])]
+        concepts: list[list[str]] = []
+        claimed: set[str] = set()
+        for g in distinct:
+            concepts.append([t for t in terms if t in g.searched and t not in claimed])
+            claimed |= {t for t in concepts[-1] if t in g.terms}
+        concepts += [[t] for t in terms if not any(t in c for c in concepts)]
 
         def overlap(text: str) -> float:
-            # a rarer word of the question says more about what is asked (二孩 over 育儿补贴)
-            shared = sum(len(t) * weight(t) for t in terms if t in text)
-            return (shared + 0.5 * sum(1 for g in grams if g in text)
+            # a rarer word of the question says more about what is asked (二孩 over 育儿补贴); a concept the sentence
+            # lacks still counts a little for each two-character piece of its names the sentence has
+            shared = sum(max((weight(t) for t in c if t in text), default=0.0) for c in concepts)
+            pieces = {t[i:i + 2] for g in distinct if not any(t in text for t in g.searched)
+                      for t in g.searched for i in range(len(t) - 1)}
+            return (shared + 0.5 * sum(1 for g in pieces if g in text)
                     + (named if shared and any(n in text for n in places) else 0.0))
 
         scored = []
         for i, s in enumerate(sentences):
             score = overlap(s)
             if i == 0 and hit.clause.heading and s.startswith(hit.clause.heading) and len(sentences) > 1:
-                score -= 0.5  # the clause's own title says little; prefer a sentence with content
-            scored.append((score, -i, s))
+                # the clause's own title says little; prefer a sentence with content. A title alone (主要目标。)
+                # says nothing: it is quoted only when no other sentence shares a word with the question
+                score = min(score, 0.5) if s.rstrip("。.：: ") == hit.clause.heading else score - 0.5
+            scored.append((score, hit.near.get(i, 0.0), sum(len(t) * weight(t) for t in terms if t in s), -i, s))
 
         def dated(phrase: str) -> list[tuple[str, str]]:
             # a date answers "when" only beside a word of the question: in 对2025年1月1日后出生的婴幼儿，补贴发放至…
@@ -317,17 +337,17 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
         def stating(text: str) -> bool:
             return any(dated(p) for p in split_phrases(text)) if calendar else bool(_figures(text, units))
 
-        with_figure = [x for x in scored if x[0] > 0 and stating(x[2])] if units else []
+        with_figure = [x for x in scored if x[0] > 0 and stating(x[-1])] if units else []
         every_unit = self.units_for(q.quantity)
         if not with_figure and units != every_unit and q.quantity == "duration":
             # "几个月" asked, the clause counts in days (188天): a span in another unit answers; a count of times is
             # never answered by a count of people (1名申领人), nor "which months" by a year (2025年一次性发放)
             units = every_unit
-            with_figure = [x for x in scored if x[0] > 0 and stating(x[2])]
+            with_figure = [x for x in scored if x[0] > 0 and stating(x[-1])]
         # "when" with no date given, but a sentence saying it in words (每个季度的第2个月初) answers before one that does not
-        worded = [x for x in scored if x[0] > 0 and any(w in x[2] for w in q.figure_words)] \
+        worded = [x for x in scored if x[0] > 0 and any(w in x[-1] for w in q.figure_words)] \
             if calendar and not with_figure else []
-        best = max(with_figure or worded or scored)[2]
+        best = _best(with_figure or worded or scored)
         # name the topic in the question's own words when the sentence uses them (产假, not 生育假)
         topic = next((t for t in sorted(terms, key=lambda t: (t not in q.qualifiers, t in q.text, len(t)), reverse=True)
                       if t in best), "")
@@ -555,6 +575,16 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
                 chosen.append(h)
                 seen.add(city)
         return chosen
+
+
+def _best(scored: list[tuple[float, float, float, int, str]]) -> str:
+    """The sentence of (score, nearness, words held, -position, sentence) that answers: the best score; among equals,
+    one clearly nearer the question's meaning (by NEAR_STEP, when the vector search fetched its window) wins, then
+    the one holding more of the question's words (longer ones first), then the first."""
+    top = max(x[0] for x in scored)
+    tied = [x for x in scored if x[0] == top]
+    nearest = max(x[1] for x in tied)
+    return max((x for x in tied if x[1] >= nearest - NEAR_STEP), key=lambda x: (x[2], x[3]))[-1]
 
 
 def _leads(parts: list[str]) -> str:

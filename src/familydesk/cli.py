@@ -220,7 +220,7 @@ def _calibration(a: Assistant) -> None:
     if not report:
         return
     for name, f in report["sets"].items():
-        click.echo(f"calibration {name}: hit@1 {f['hit@1']:.3f}  hit@3 {f['hit@3']:.3f}  "
+        click.echo(f"calibration {name}: hit@1 {f['hit@1']:.3f}  hit@3 {f['hit@3']:.3f}  quote@1 {f['quote@1']:.3f}  "
                    f"abstain_ok {f['abstain_ok']:.3f}  leaks {f['leaks']}", err=True)
     for d in report["drops"]:
         click.echo(f"calibration DROPPED: {d}", err=True)
@@ -230,8 +230,9 @@ def _calibration(a: Assistant) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print only the figures, as JSON.")
 def eval_(file: Path, as_json: bool) -> None:
-    """Score FILE (questions.jsonl): hit@1, hit@3, MRR, abstain accuracy, leaks, latency; for a rewording set
-    (rows with "group"), also the share of groups answered consistently."""
+    """Score FILE (questions.jsonl): hit@1, hit@3, MRR, quote@1 (the right clause quoted at the right sentence),
+    abstain accuracy, leaks, latency; for a rewording set (rows with "group"), also the share of groups answered
+    consistently."""
     from .evaluation import evaluate, load_questions
 
     a = _assistant()

@@ -31,9 +31,11 @@ def evaluate(ask, rows: list[dict], aliases: Mapping[str, Iterable[str]] | None 
     """ask(question) -> answer dict. Returns (figures, misses). A citation is in the gold region when its
     region contains the region's name or one of its `aliases` (the knowledge base's: Assistant.region_aliases).
     Rows with a "group" (a rewording set) also give `consistency`: the share of groups whose members all
-    cite the same clause first and make the same stated / not-stated decision."""
+    cite the same clause first and make the same stated / not-stated decision. `quote@1`: of the questions whose
+    first citation is right, the share whose answer quotes the gold words (the sentence that says it, not another
+    sentence of the right clause)."""
     aliases = aliases or {}
-    hit1 = hit3 = rr = n_ans = abst_ok = n_abs = leaks = errors = n_en = en_ok = 0
+    hit1 = hit3 = rr = n_ans = abst_ok = n_abs = leaks = errors = n_en = en_ok = quoted = 0
     lat, misses = [], []
     outcome: dict[str, dict[str, tuple]] = {}  # group → member id → (first cited clause, abstained)
     for r in rows:
@@ -83,8 +85,13 @@ def evaluate(ask, rows: list[dict], aliases: Mapping[str, Iterable[str]] | None 
         if rank is None or rank >= 1:
             top = (body.get("citations") or [{}])[0]
             misses.append(f"{r['id']}: gold at rank {rank} ({r['q']}) top={top.get('region')}{top.get('clause')}")
+        elif _norm(r["contains"]) in _norm(answer):
+            quoted += 1
+        else:
+            misses.append(f"{r['id']}: right clause, another sentence quoted ({r['q']})")
     out = {"questions": len(rows), "answerable": n_ans, "hit@1": round(hit1 / max(n_ans, 1), 3),
            "hit@3": round(hit3 / max(n_ans, 1), 3), "mrr": round(rr / max(n_ans, 1), 3),
+           "quote@1": round(quoted / max(hit1, 1), 3),
            "out_of_scope": n_abs, "abstain_ok": round(abst_ok / max(n_abs, 1), 3), "leaks": leaks,
            "errors": errors, "en_framed": round(en_ok / max(n_en, 1), 3),
            "p50_ms": round(statistics.median(lat) * 1000, 1) if lat else None,
@@ -115,7 +122,7 @@ def calibration_report(ask, sets: list[Path], previous: dict | None = None,
         before = ((previous or {}).get("sets") or {}).get(name)
         if not before:
             continue
-        for key in ("hit@1", "hit@3", "abstain_ok"):
+        for key in ("hit@1", "hit@3", "quote@1", "abstain_ok"):
             if now.get(key) is not None and before.get(key) is not None and now[key] < before[key] - DROP_TOLERANCE:
                 drops.append(f"{name} {key} {before[key]:.3f} → {now[key]:.3f}")
             if now.get("leaks", 0) > before.get("leaks", 0):

@@ -218,6 +218,9 @@ class Glossary:
         return None
 
 
+_SPLIT_GAP = r"[^，。？！、,.?!;；：:\s]{1,3}"  # what may stand between the two halves of an everyday key
+
+
 class ColloquialGlossary:
     """Everyday Chinese → the documents' terms (孩子 → 子女|儿童|婴幼儿), matched as substrings."""
 
@@ -233,6 +236,27 @@ class ColloquialGlossary:
     @classmethod
     def load(cls, path: Path) -> "ColloquialGlossary":
         return cls({k: v for k, v in read_glossary(path, str.strip).items() if k})
+
+    @functools.cached_property
+    def _halves(self) -> dict[str, list[tuple[str, str]]]:
+        """First half → (second half, key) for every key of two halves of two characters or more."""
+        out: dict[str, list[tuple[str, str]]] = {}
+        for key in self.entries:
+            for cut in range(2, len(key) - 1):
+                out.setdefault(key[:cut], []).append((key[cut:], key))
+        return out
+
+    def split(self, text: str) -> list[tuple[str, str, str]]:
+        """Keys the question says in two halves with a few characters between them, in one clause of the
+        sentence (上幼儿园会免费吗 says 幼儿园免费): (key, first half, second half)."""
+        found = []
+        for first, rest in self._halves.items():
+            if first not in text:
+                continue
+            for second, key in rest:
+                if key not in text and re.search(re.escape(first) + _SPLIT_GAP + re.escape(second), text):
+                    found.append((key, first, second))
+        return found
 
     def expand(self, text: str) -> tuple[list[Group], str]:
         """Groups for the phrases found, and the text with those phrases blanked out."""
@@ -554,6 +578,18 @@ class QueryReader:
             for w in self.tokenizer.query_words(run):
                 if len(w) >= 2 and w not in self.stop_zh and not _AMOUNT_WORD.fullmatch(w):
                     q.groups.extend(Group(p, (p,)) for p in self._parts(w))
+        # an everyday key said in two halves, each a word of its own (上幼儿园会免费: 幼儿园…免费 also searches
+        # 免费学前教育; 男方陪产假 does not say 男方…产假)
+        said = {g.source for g in everyday} | {w for run in CJK_RUN.findall(terms_text)
+                                               for w in self.tokenizer.query_words(run)}
+        for key, first, second in self.colloquial.split(terms_text):
+            if first not in said or second not in said:
+                continue
+            # both halves' concepts are also said by the key's terms (免费学前教育 says 幼儿园 and 免费)
+            halves = {next((i for i, g in enumerate(q.groups) if half in g.source), None) for half in (first, second)}
+            for i in halves - {None}:
+                g = q.groups[i]
+                q.groups[i] = dataclasses.replace(g, also=tuple(_unique([*g.also, *self.colloquial.entries[key]])))
         if language == "zh":  # an English word inside a Chinese question ("用啥APP申请") is read by the glossary
             q.groups.extend(self.glossary.expand([w for w in en_tokens(rest) if len(w) > 1])[0])
         if language == "en":

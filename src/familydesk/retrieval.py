@@ -56,6 +56,7 @@ class Hit:
     dense: float = 0.0
     sentence: float = 0.0  # the share of the question the clause's best single sentence holds
     matched: list[str] = field(default_factory=list)  # corpus terms of the question found in the clause
+    near: dict[int, float] = field(default_factory=dict)  # sentence number → its window's similarity, when fetched
 
     def to_document(self, region: str = "") -> LCDocument:
         """The clause as a LangChain Document: its text, and the scores in the metadata."""
@@ -64,13 +65,15 @@ class Hit:
                           metadata={"clause_id": c.id, "doc_id": c.doc_id, "label": c.label, "path": c.path,
                                     "region": region, "score": self.score, "relevance": self.relevance,
                                     "lexical": self.lexical, "coverage": self.coverage, "dense": self.dense,
-                                    "sentence": self.sentence, "matched": list(self.matched)})
+                                    "sentence": self.sentence, "matched": list(self.matched),
+                                    "near": dict(self.near)})
 
     @classmethod
     def from_document(cls, doc: LCDocument, clause: Clause) -> "Hit":
         m = doc.metadata
         return cls(clause=clause, score=m["score"], relevance=m["relevance"], lexical=m["lexical"],
-                   coverage=m["coverage"], dense=m["dense"], sentence=m.get("sentence", 0.0), matched=list(m["matched"]))
+                   coverage=m["coverage"], dense=m["dense"], sentence=m.get("sentence", 0.0), matched=list(m["matched"]),
+                   near=dict(m.get("near", {})))
 
 
 class HybridIndex:
@@ -147,7 +150,7 @@ class HybridIndex:
             if folded[pos] > 0 and ids[pos] in self.official:
                 lexical[ids[pos]] = float(folded[pos])
         top = max(lexical.values(), default=0.0)
-        dense = self._dense(q, city)
+        dense, near = self._dense(q, city)
         for cid in dense:
             lexical.setdefault(cid, float(folded[self._order[cid]]))
         w = self.dense_weight if dense else 0.0
@@ -184,7 +187,7 @@ class HybridIndex:
             lex_norm = lex / top if top > 0 else 0.0
             hits.append(Hit(clause=self.official[cid], score=(1 - w) * ((1 - COVERAGE_IN_RANK) * lex_norm + COVERAGE_IN_RANK * ranked) + w * d,
                             relevance=(1 - w) * coverage + w * d, lexical=lex_norm, coverage=coverage,
-                            dense=dense.get(cid, 0.0), matched=matched))
+                            dense=dense.get(cid, 0.0), matched=matched, near=near.get(cid, {})))
         hits.sort(key=lambda h: (h.score, h.relevance, h.clause.id), reverse=True)  # exact ties: the same order every run
         for h in hits[:k]:  # only the clauses returned are compared sentence by sentence
             if h.coverage:
@@ -203,15 +206,23 @@ class HybridIndex:
             best = max(best, got)
         return best / total
 
-    def _dense(self, q: Query, city: str | None) -> dict[str, float]:
+    def _dense(self, q: Query, city: str | None) -> tuple[dict[str, float], dict[str, dict[int, float]]]:
+        """Official clause id → its nearest window's similarity; and → {sentence number: similarity} for its own
+        windows fetched (the answer's tie-break between sentences)."""
         if self.store is None or self.embeddings is None:
-            return {}
+            return {}, {}
         vector = self.embeddings.embed_query(q.text)
         best: dict[str, float] = {}
-        for cid, sim in self.store.query(vector, DENSE_WINDOWS, city=city):
-            if cid in self.official and sim > best.get(cid, -1.0):
+        near: dict[str, dict[int, float]] = {}
+        for cid, window, sim in self.store.query_windows(vector, DENSE_WINDOWS, city=city):
+            if cid not in self.official:
+                continue
+            if sim > best.get(cid, -1.0):
                 best[cid] = sim
-        return best
+            own, _, number = window.rpartition("#")
+            if own == cid and number.isdigit():
+                near.setdefault(cid, {})[int(number)] = sim
+        return best, near
 
 
 def _rescale(sim: float) -> float:

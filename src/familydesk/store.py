@@ -247,26 +247,32 @@ class ClauseStore:
         and only ask Chroma to filter when the city is too rare among the nearest windows. On a small
         index the filtered search is the cheaper one (2 ms). `city` may be a list: a place and the
         regions above it (哈尔滨市, 黑龙江省, 全国)."""
+        return [(target, sim) for target, _window, sim in self.query_windows(vector, k, city)]
+
+    def query_windows(self, vector: list[float], k: int, city: str | list[str] | None = None
+                      ) -> list[tuple[str, str, float]]:
+        """(clause id it maps to, window id, cosine similarity) per window, best first: as `query`, with the
+        window (`<clause id>#<sentence number>`) that was near."""
         cities = [city] if isinstance(city, str) else list(city or [])
         where = None if not cities else {"city": cities[0]} if len(cities) == 1 else {"city": {"$in": cities}}
         if cities and self._size < OVERSAMPLE_FROM:
-            return [(m["maps_to"], 1.0 - d) for m, d in self._query(vector, k, where)]
+            return [(m["maps_to"], i, 1.0 - d) for i, m, d in self._query(vector, k, where)]
         fetch = k * CITY_OVERSAMPLE if cities else k
         rows = self._query(vector, fetch, None)
         if cities:
-            rows = [(m, d) for m, d in rows if m.get("city") in cities]
+            rows = [(i, m, d) for i, m, d in rows if m.get("city") in cities]
             if len(rows) < k // CITY_OVERSAMPLE:
                 rows = self._query(vector, k, where)
-        return [(m["maps_to"], 1.0 - d) for m, d in rows[:k]]
+        return [(m["maps_to"], i, 1.0 - d) for i, m, d in rows[:k]]
 
-    def _query(self, vector: list[float], k: int, where: dict | None) -> list[tuple[dict, float]]:
+    def _query(self, vector: list[float], k: int, where: dict | None) -> list[tuple[str, dict, float]]:
         for attempt in (1, 2):
             if self.collection is None:
                 return []
             try:
                 res = self.collection.query(query_embeddings=[vector], n_results=k, where=where,
                                             include=["metadatas", "distances"])
-                return list(zip(res["metadatas"][0], res["distances"][0]))
+                return list(zip(res["ids"][0], res["metadatas"][0], res["distances"][0]))
             except Exception as e:
                 if attempt == 1:  # another replica may have switched the index: follow the pointer
                     try:
