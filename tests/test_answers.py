@@ -159,6 +159,12 @@ def test_quote_at_1_counts_right_clauses_quoted_at_the_sentence_that_says_it():
     assert any(m.startswith("q1: right clause, another sentence quoted") for m in misses)
 
 
+def test_a_count_answers_only_beside_the_thing_counted(assistant):
+    # Baotou's clause counts 联合体 (至少2个) beside a share of 托位: no number of places per 1,000 people is given
+    a = assistant.ask("How many childcare places does Baotou plan per 1,000 residents?")
+    assert a.abstained and a.reason == "figure_not_stated" and " is 2" not in a.answer
+
+
 def test_a_vague_timely_is_no_number_of_days(assistant):
     # a sentence that only says 及时 (timely) does not answer "how many days"
     for question in ("北京女职工的产假是多少天", "北京父母每年各有几天育儿假"):

@@ -329,13 +329,16 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
                 score = min(score, 0.5) if s.rstrip("。.：: ") == hit.clause.heading else score - 0.5
             scored.append((score, hit.near.get(i, 0.0), sum(len(t) * weight(t) for t in terms if t in s), -i, s))
 
+        # a date answers "when", and a count "how many", only beside a word of the question: in
+        # 对2025年1月1日后出生的婴幼儿，补贴发放至… the date is a birth cutoff, not when the subsidy is paid; in
+        # 建设至少2个普惠托育服务联合体，普惠托位占比不低于70% no count of 托位 is given
+        beside = calendar or q.quantity == "count"
+
         def dated(phrase: str) -> list[tuple[str, str]]:
-            # a date answers "when" only beside a word of the question: in 对2025年1月1日后出生的婴幼儿，补贴发放至…
-            # the date is a birth cutoff, not when the subsidy is paid
-            return _figures(phrase, units, calendar) if not calendar or any(t in phrase for t in terms) else []
+            return _figures(phrase, units, calendar) if not beside or any(t in phrase for t in terms) else []
 
         def stating(text: str) -> bool:
-            return any(dated(p) for p in split_phrases(text)) if calendar else bool(_figures(text, units))
+            return any(dated(p) for p in split_phrases(text)) if beside else bool(_figures(text, units))
 
         with_figure = [x for x in scored if x[0] > 0 and stating(x[-1])] if units else []
         every_unit = self.units_for(q.quantity)
@@ -357,7 +360,7 @@ class ExtractiveAnswerer(Runnable[dict, Answer]):
             # a qualifier of the question (二孩, 男职工) picks its figure among several
             qualified = [p for p in phrases if any(w in _spelled_out(p) for w in q.qualifiers)]
             key = max(qualified or phrases, key=overlap).strip()
-            figures = dated(key) if calendar else _figures(key, units)
+            figures = dated(key) if beside else _figures(key, units)
         return Pick(sentence=best, key=key, figures=figures, topic=topic)
 
     # ---- the answer ----------------------------------------------------------------------
