@@ -57,6 +57,7 @@ def test_region_parameter(reader):
     ("How much is the childcare subsidy in Ganzhou?", "money"),
     ("包头要建几所生育友好医院", "count"),
     ("申请育儿补贴要交几份复印件", "count"),
+    ("Beijing paternity leave days for a second child?", "duration"),
     ("包头早孕关爱服务什么时候普遍开展", "deadline"),
     ("Can employers in Baotou pay for staff childcare from the welfare fund?", None),
     ("北京是否设立父母育儿假", None),
