@@ -434,3 +434,8 @@ def test_an_everyday_key_said_in_two_halves_is_read_whole(assistant):
     # 幼儿园…免费 is the everyday 幼儿园免费 (免费学前教育): the quote is that sentence, not the one naming 幼儿园
     a = assistant.ask("北京孩子以后读幼儿园能免费吗")
     assert not a.abstained and "免费学前教育" in a.answer
+
+
+def test_a_question_only_sharing_the_child_with_a_clause_is_off_topic(assistant):
+    a = assistant.ask("孩子咳嗽吃什么药好")
+    assert a.abstained and a.reason == "no_match"

@@ -466,3 +466,12 @@ def test_halves_must_be_words_of_their_own(reader):
     # 男方陪产假 holds 男方 and 产假, but 产假 there is part of the word 陪产假: no 男方产假 is read into it
     assert reader.colloquial.split("男方陪产假几天")
     assert all(g.also == () for g in reader.read("男方陪产假几天").groups)
+
+
+@pytest.mark.parametrize("question,context", [("包头坐公交娃要买票吗", True), ("My kid has a fever, what should I do?", True),
+                                              ("包头家里三个娃，公租房能分大点吗", False), ("Baotou tax break for a kid under three?", False),
+                                              ("北京每个孩子每年补多少", False), ("北京娃多高以下坐地铁免票", True)])
+def test_the_child_asked_about_is_context_unless_counted(reader, question, context):
+    q = reader.read(question)
+    child = [g for g in q.groups if g.source in ("娃", "kid")]
+    assert ("kid" not in q.unknown_words) and all(g.measure == context for g in child)

@@ -494,6 +494,9 @@ class QueryReader:
         self.asked = [(name, re.compile(spec["zh"]), re.compile(spec["en"], re.I), tuple(spec["terms"]))
                       for name, spec in rules.get("asked_about", {}).items()]
         self.fillers = frozenset(rules.get("conversation_fillers", ()))
+        child = rules.get("the_child", {})
+        self.the_child = frozenset([*child.get("zh", ()), *(en_stem(w) for w in child.get("en", ()))])
+        self.counted_child = [re.compile(child[k], re.I) for k in ("counted_zh", "counted_en") if child.get(k)]
         refs = rules.get("conversation_references", {})
         self.kind_references = frozenset(refs.get("kind", ()))
         self.reference_en = re.compile(refs["en"], re.I) if refs.get("en") else None
@@ -617,9 +620,13 @@ class QueryReader:
             m = self.generic_amount[1].search(text)
             if m:
                 self._generic_kind(q, m.group(0), " ".join(t for g in q.groups if not g.weak for t in g.terms))
-        # a concept that only says how a figure is counted (每年, per child) ranks, never decides
-        q.groups = [dataclasses.replace(g, measure=True) if g.terms and set(g.terms) <= self.measure_words else g
+        # a concept that only says how a figure is counted (每年, per child) ranks, never decides; so does the child
+        # a parent asks about (娃, my kid): who every question is about, not what it is about
+        context = self.the_child if not any(p.search(text) for p in self.counted_child) else frozenset()
+        q.groups = [dataclasses.replace(g, measure=True)
+                    if g.terms and set(g.terms) <= self.measure_words or g.source in context else g
                     for g in q.groups]
+        q.unknown_words = [w for w in q.unknown_words if w not in context]
         terms_now = {t for g in q.groups for t in g.terms}
         q.qualifiers = tuple(w for w in self.qualifiers if w in terms_now or w in text)
         # keep the first occurrence of each concept
