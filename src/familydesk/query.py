@@ -218,7 +218,7 @@ class Glossary:
         return None
 
 
-_SPLIT_GAP = r"[^，。？！、,.?!;；：:\s]{1,3}"  # what may stand between the two halves of an everyday key
+_SPLIT_GAP = r"[^，。？！、,.?!;；：:\s]{0,3}"  # what may stand between the two halves of an everyday key
 
 
 class ColloquialGlossary:
@@ -247,14 +247,15 @@ class ColloquialGlossary:
         return out
 
     def split(self, text: str) -> list[tuple[str, str, str]]:
-        """Keys the question says in two halves with a few characters between them, in one clause of the
-        sentence (上幼儿园会免费吗 says 幼儿园免费): (key, first half, second half)."""
+        """Keys the question says in two halves with at most a few characters between them, in one clause of the
+        sentence (上幼儿园会免费吗 says 幼儿园免费; so does 上幼儿园免费吗, where 上幼儿园 is read first):
+        (key, first half, second half)."""
         found = []
         for first, rest in self._halves.items():
             if first not in text:
                 continue
             for second, key in rest:
-                if key not in text and re.search(re.escape(first) + _SPLIT_GAP + re.escape(second), text):
+                if re.search(re.escape(first) + _SPLIT_GAP + re.escape(second), text):
                     found.append((key, first, second))
         return found
 
@@ -586,7 +587,7 @@ class QueryReader:
         said = {g.source for g in everyday} | {w for run in CJK_RUN.findall(terms_text)
                                                for w in self.tokenizer.query_words(run)}
         for key, first, second in self.colloquial.split(terms_text):
-            if first not in said or second not in said:
+            if first not in said or second not in said or any(g.source == key for g in everyday):
                 continue
             # both halves' concepts are also said by the key's terms (免费学前教育 says 幼儿园 and 免费)
             halves = {next((i for i, g in enumerate(q.groups) if half in g.source), None) for half in (first, second)}
