@@ -478,3 +478,8 @@ def test_the_child_asked_about_is_context_unless_counted(reader, question, conte
     q = reader.read(question)
     child = [g for g in q.groups if g.source in ("娃", "kid")]
     assert ("kid" not in q.unknown_words) and all(g.measure == context for g in child)
+
+
+def test_english_contractions_and_inflected_stop_words_are_not_unknown_words(reader):
+    q = reader.read("I'm an only child and we're getting older parents, don't we get help in Beijing?")
+    assert not {"i'm", "we're", "don't", "getting"} & set(q.unknown_words)

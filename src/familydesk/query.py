@@ -39,8 +39,13 @@ _SPELLING = {"centre": "center", "centres": "centers", "programme": "program", "
 _AMOUNT_WORD = re.compile(r"[\d一二两三四五六七八九十百千万几]+[个次回名位只件家所项批]?")
 
 
+_CLITIC = re.compile(r"(?:'m|'re|'ve|'ll|'d|n't)$")  # I'm, we're, don't: the word before it is what is read
+_NEGATED = {"can't": "can", "won't": "will", "shan't": "shall"}
+
+
 def en_stem(word: str) -> str:
     word = _SPELLING.get(word.lower(), word.lower()).removesuffix("'s")
+    word = _NEGATED.get(word) or _CLITIC.sub("", word)
     if len(word) > 3 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
@@ -609,6 +614,7 @@ class QueryReader:
             # the words that ask ("how many times", "how often") are read as the kind of figure: no concept
             asking = set(en_tokens(asked_words)) if asked_words and not has_cjk(asked_words) else set()
             q.unknown_words = [words[i] for i in uncovered_pos if words[i] not in self.stop_en
+                               and en_lemma(words[i]) not in self.stop_en  # getting, gave
                                and words[i] not in asking and not words[i].isdigit() and len(words[i]) > 1]
             if self.dictionary is not None and q.unknown_words:  # the glossary's gaps, through CC-CEDICT
                 found, left = self.dictionary.lookup(q.unknown_words)
