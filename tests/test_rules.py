@@ -483,3 +483,15 @@ def test_the_child_asked_about_is_context_unless_counted(reader, question, conte
 def test_english_contractions_and_inflected_stop_words_are_not_unknown_words(reader):
     q = reader.read("I'm an only child and we're getting older parents, don't we get help in Beijing?")
     assert not {"i'm", "we're", "don't", "getting"} & set(q.unknown_words)
+
+
+@pytest.mark.parametrize("question,year", [("内蒙古2023年出生的婴幼儿能领几次育儿补贴", "2023年"),
+                                           ("How many times can a child born in 2024 claim the subsidy?", "2024年")])
+def test_a_year_named_is_searched_and_picks_its_line(reader, question, year):
+    q = reader.read(question)
+    assert any(g.terms == (year,) for g in q.groups) and year in q.qualifiers
+
+
+def test_a_number_that_is_no_year_is_not_read_as_one(reader):
+    for question in ("北京每千人口4500个托位", "包头一孩补贴2000元吗", "Is the subsidy 2000 yuan in Baotou?"):
+        assert not any(g.source.endswith("年") and g.source[:-1].isdigit() for g in reader.read(question).groups)

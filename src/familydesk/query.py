@@ -39,6 +39,9 @@ _SPELLING = {"centre": "center", "centres": "centers", "programme": "program", "
 _AMOUNT_WORD = re.compile(r"[\d一二两三四五六七八九十百千万几]+[个次回名位只件家所项批]?")
 
 
+# a year: 2023年, "in 2024", "born 2023"; not 2000元 or 20230101
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})年|\b(?:in|since|from|by|before|after|until|born|of)\s+((?:19|20)\d{2})\b",
+                   re.I)
 _CLITIC = re.compile(r"(?:'m|'re|'ve|'ll|'d|n't)$")  # I'm, we're, don't: the word before it is what is read
 _NEGATED = {"can't": "can", "won't": "will", "shan't": "shall"}
 
@@ -634,8 +637,11 @@ class QueryReader:
                     if g.terms and set(g.terms) <= self.measure_words or g.source in context else g
                     for g in q.groups]
         q.unknown_words = [w for w in q.unknown_words if w not in context]
+        # a year the question names (2023年出生的, born in 2024) picks its line among a document's years
+        years = list(dict.fromkeys(f"{a or b}年" for a, b in _YEAR.findall(text)))
+        q.groups.extend(Group(y, (y,)) for y in years if not any(y in g.terms for g in q.groups))
         terms_now = {t for g in q.groups for t in g.terms}
-        q.qualifiers = tuple(w for w in self.qualifiers if w in terms_now or w in text)
+        q.qualifiers = tuple(w for w in self.qualifiers if w in terms_now or w in text) + tuple(years)
         # keep the first occurrence of each concept
         seen, unique = set(), []
         for g in q.groups:
