@@ -464,10 +464,12 @@ def test_an_everyday_key_said_in_two_halves_adds_its_terms_to_both(reader, quest
     assert {g.source for g in said} >= {"免费"} and any("幼儿园" in g.source for g in said)
 
 
-def test_halves_must_be_words_of_their_own(reader):
-    # 男方陪产假 holds 男方 and 产假, but 产假 there is part of the word 陪产假: no 男方产假 is read into it
-    assert reader.colloquial.split("男方陪产假几天")
+def test_halves_must_be_concepts_of_their_own(reader):
+    # 男方陪产假 holds 男方 and 产假, but 产假 there is part of the word 陪产假: no 男方产假 is read into it; and
+    # concepts far apart in the sentence do not make a key (小区 … 托育)
+    assert "男方产假" in reader.colloquial.entries and "小区托育" in reader.colloquial.entries
     assert all(g.also == () for g in reader.read("男方陪产假几天").groups)
+    assert all(g.also == () for g in reader.read("北京新盖的小区是不是都得配托育的地方啊").groups)
 
 
 @pytest.mark.parametrize("question,context", [("包头坐公交娃要买票吗", True), ("My kid has a fever, what should I do?", True),
@@ -495,3 +497,9 @@ def test_a_year_named_is_searched_and_picks_its_line(reader, question, year):
 def test_a_number_that_is_no_year_is_not_read_as_one(reader):
     for question in ("北京每千人口4500个托位", "包头一孩补贴2000元吗", "Is the subsidy 2000 yuan in Baotou?"):
         assert not any(g.source.endswith("年") and g.source[:-1].isdigit() for g in reader.read(question).groups)
+
+
+def test_concepts_next_to_each_other_compose_an_everyday_key_through_their_names(reader):
+    # 刚出生 reads as 新生儿, and 新生儿 + 医保 is the everyday key 新生儿医保 (新生儿参保资助, 出生即保)
+    q = reader.read("赣州宝宝刚出生就能上医保吗")
+    assert sum("新生儿参保资助" in g.also for g in q.groups) == 2

@@ -226,7 +226,7 @@ class Glossary:
         return None
 
 
-_SPLIT_GAP = r"[^，。？！、,.?!;；：:\s]{0,3}"  # what may stand between the two halves of an everyday key
+_SPLIT_GAP = r"[^，。？！、,.?!;；：:\s]{0,3}"  # what may stand between two concepts that make an everyday key
 
 
 class ColloquialGlossary:
@@ -244,28 +244,6 @@ class ColloquialGlossary:
     @classmethod
     def load(cls, path: Path) -> "ColloquialGlossary":
         return cls({k: v for k, v in read_glossary(path, str.strip).items() if k})
-
-    @functools.cached_property
-    def _halves(self) -> dict[str, list[tuple[str, str]]]:
-        """First half → (second half, key) for every key of two halves of two characters or more."""
-        out: dict[str, list[tuple[str, str]]] = {}
-        for key in self.entries:
-            for cut in range(2, len(key) - 1):
-                out.setdefault(key[:cut], []).append((key[cut:], key))
-        return out
-
-    def split(self, text: str) -> list[tuple[str, str, str]]:
-        """Keys the question says in two halves with at most a few characters between them, in one clause of the
-        sentence (上幼儿园会免费吗 says 幼儿园免费; so does 上幼儿园免费吗, where 上幼儿园 is read first):
-        (key, first half, second half)."""
-        found = []
-        for first, rest in self._halves.items():
-            if first not in text:
-                continue
-            for second, key in rest:
-                if re.search(re.escape(first) + _SPLIT_GAP + re.escape(second), text):
-                    found.append((key, first, second))
-        return found
 
     def expand(self, text: str) -> tuple[list[Group], str]:
         """Groups for the phrases found, and the text with those phrases blanked out."""
@@ -590,18 +568,7 @@ class QueryReader:
             for w in self.tokenizer.query_words(run):
                 if len(w) >= 2 and w not in self.stop_zh and not _AMOUNT_WORD.fullmatch(w):
                     q.groups.extend(Group(p, (p,)) for p in self._parts(w))
-        # an everyday key said in two halves, each a word of its own (上幼儿园会免费: 幼儿园…免费 also searches
-        # 免费学前教育; 男方陪产假 does not say 男方…产假)
-        said = {g.source for g in everyday} | {w for run in CJK_RUN.findall(terms_text)
-                                               for w in self.tokenizer.query_words(run)}
-        for key, first, second in self.colloquial.split(terms_text):
-            if first not in said or second not in said or any(g.source == key for g in everyday):
-                continue
-            # both halves' concepts are also said by the key's terms (免费学前教育 says 幼儿园 and 免费)
-            halves = {next((i for i, g in enumerate(q.groups) if half in g.source), None) for half in (first, second)}
-            for i in halves - {None}:
-                g = q.groups[i]
-                q.groups[i] = dataclasses.replace(g, also=tuple(_unique([*g.also, *self.colloquial.entries[key]])))
+        self._composed(q, terms_text, {g.source for g in everyday})
         if language == "zh":  # an English word inside a Chinese question ("用啥APP申请") is read by the glossary
             q.groups.extend(self.glossary.expand([w for w in en_tokens(rest) if len(w) > 1])[0])
         if language == "en":
@@ -652,6 +619,23 @@ class QueryReader:
         if answer_language in ("zh", "en"):
             q.language = answer_language
         return q
+
+    def _composed(self, q: Query, text: str, found: set[str]) -> None:
+        """Two concepts said next to each other (at most a few characters apart, in one clause of the sentence)
+        whose names make an everyday key together are also said by that key's terms, each of them: 上幼儿园会免费
+        (幼儿园 + 免费: 幼儿园免费 → 免费学前教育), 宝宝刚生下来就能上医保 (新生儿 + 医保: 新生儿医保 → 新生儿参保资助).
+        A key the question says whole was read already (`found`)."""
+        for i, first in enumerate(q.groups):
+            for j in range(i + 1, len(q.groups)):
+                second = q.groups[j]
+                at, then = text.find(first.source), text.find(second.source)
+                if at < 0 or then < 0 or not re.fullmatch(_SPLIT_GAP, text[at + len(first.source):then]):
+                    continue
+                keys = {a + b for a in (first.source, *first.terms) for b in (second.source, *second.terms)}
+                for key in sorted(keys & self.colloquial.entries.keys() - found):
+                    for k in (i, j):
+                        g = q.groups[k]
+                        q.groups[k] = dataclasses.replace(g, also=tuple(_unique([*g.also, *self.colloquial.entries[key]])))
 
     def _parts(self, word: str) -> tuple[str, ...]:
         """The word, or a compound the documents never write (儿科医生, 坐地铁) as the words it is made of that they
