@@ -475,7 +475,7 @@ def test_halves_must_be_concepts_of_their_own(reader):
 @pytest.mark.parametrize("question,context", [("包头坐公交娃要买票吗", True), ("My kid has a fever, what should I do?", True),
                                               ("包头家里三个娃，公租房能分大点吗", False), ("Baotou tax break for a kid under three?", False),
                                               ("北京每个孩子每年补多少", False), ("北京娃多高以下坐地铁免票", True),
-                                              ("包头孩子两岁前爸妈有什么假", False)])
+                                              ("包头孩子两岁前爸妈有什么假", False), ("北京托班孩子多大能上", False)])
 def test_the_child_asked_about_is_context_unless_counted(reader, question, context):
     q = reader.read(question)
     child = [g for g in q.groups if g.source in ("娃", "kid")]

@@ -599,7 +599,9 @@ class QueryReader:
                 self._generic_kind(q, m.group(0), " ".join(t for g in q.groups if not g.weak for t in g.terms))
         # a concept that only says how a figure is counted (每年, per child) ranks, never decides; so does the child
         # a parent asks about (娃, my kid): who every question is about, not what it is about
-        context = self.the_child if not any(p.search(text) for p in self.counted_child) else frozenset()
+        # (in an age question the child is what the figure is about: 娃多大能进托班)
+        counted = q.quantity == "age" or any(p.search(text) for p in self.counted_child)
+        context = frozenset() if counted else self.the_child
         q.groups = [dataclasses.replace(g, measure=True)
                     if g.terms and set(g.terms) <= self.measure_words or g.source in context else g
                     for g in q.groups]
