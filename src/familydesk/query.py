@@ -480,9 +480,9 @@ class QueryReader:
         self.implied = [(kind, re.compile(spec["zh"]), re.compile(spec["en"], re.I)) for kind, spec in implied.items()]
         self.asked = [(name, re.compile(spec["zh"]), re.compile(spec["en"], re.I), tuple(spec["terms"]))
                       for name, spec in rules.get("asked_about", {}).items()]
-        self.fillers = frozenset(rules.get("conversation_fillers", ()))
         child = rules.get("the_child", {})
         self.the_child = frozenset([*child.get("zh", ()), *(en_stem(w) for w in child.get("en", ()))])
+        self.fillers = frozenset(rules.get("conversation_fillers", ())) | set(child.get("zh", ()))
         self.counted_child = [re.compile(child[k], re.I) for k in ("counted_zh", "counted_en") if child.get(k)]
         refs = rules.get("conversation_references", {})
         self.kind_references = frozenset(refs.get("kind", ()))
