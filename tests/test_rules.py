@@ -503,3 +503,9 @@ def test_concepts_next_to_each_other_compose_an_everyday_key_through_their_names
     # 刚出生 reads as 新生儿, and 新生儿 + 医保 is the everyday key 新生儿医保 (新生儿参保资助, 出生即保)
     q = reader.read("赣州宝宝刚出生就能上医保吗")
     assert sum("新生儿参保资助" in g.also for g in q.groups) == 2
+
+
+def test_english_concepts_next_to_each_other_compose_the_same_key(reader):
+    # newborn (新生儿) + medical insurance (医保) is 新生儿医保 too: "newborns' medical insurance"
+    q = reader.read("Does Ganzhou cover newborns' medical insurance from birth?")
+    assert sum("新生儿参保资助" in g.also for g in q.groups) == 2

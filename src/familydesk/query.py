@@ -226,7 +226,8 @@ class Glossary:
         return None
 
 
-_SPLIT_GAP = r"[^，。？！、,.?!;；：:\s]{0,3}"  # what may stand between two concepts that make an everyday key
+# what may stand between two concepts that make an everyday key: a few characters, or in English an 's or a space
+_SPLIT_GAP = r"[^，。？！、,.?!;；：:\s]{0,3}|(?:s?'?s?\s)"
 
 
 class ColloquialGlossary:
@@ -568,7 +569,6 @@ class QueryReader:
             for w in self.tokenizer.query_words(run):
                 if len(w) >= 2 and w not in self.stop_zh and not _AMOUNT_WORD.fullmatch(w):
                     q.groups.extend(Group(p, (p,)) for p in self._parts(w))
-        self._composed(q, terms_text, {g.source for g in everyday})
         if language == "zh":  # an English word inside a Chinese question ("用啥APP申请") is read by the glossary
             q.groups.extend(self.glossary.expand([w for w in en_tokens(rest) if len(w) > 1])[0])
         if language == "en":
@@ -590,6 +590,7 @@ class QueryReader:
                 found, left = self.dictionary.lookup(q.unknown_words)
                 q.groups.extend(Group(phrase, terms, weak=True) for phrase, terms in found)
                 q.unknown_words = [q.unknown_words[i] for i in left]
+        self._composed(q, terms_text, {g.source for g in everyday})
         # a benefit named one way searches for every name it has (陪产假 → 护理假, 陪护假, …)
         q.groups = [Group(g.source, tuple(_unique([t2 for t in g.terms for t2 in (t, *self.classes.get(t, ()))])), g.weak, g.also)
                     if any(t in self.classes for t in g.terms) else g for g in q.groups]
@@ -630,7 +631,7 @@ class QueryReader:
         for i, first in enumerate(q.groups):
             for j in range(i + 1, len(q.groups)):
                 second = q.groups[j]
-                at, then = text.find(first.source), text.find(second.source)
+                at, then = text.lower().find(first.source), text.lower().find(second.source)
                 if at < 0 or then < 0 or not re.fullmatch(_SPLIT_GAP, text[at + len(first.source):then]):
                     continue
                 keys = {a + b for a in (first.source, *first.terms) for b in (second.source, *second.terms)}
