@@ -439,3 +439,9 @@ def test_an_everyday_key_said_in_two_halves_is_read_whole(assistant):
 def test_a_question_only_sharing_the_child_with_a_clause_is_off_topic(assistant):
     a = assistant.ask("孩子咳嗽吃什么药好")
     assert a.abstained and a.reason == "no_match"
+
+
+def test_a_relational_word_alone_never_brings_a_figure(assistant):
+    # 以下 is said of a number, not a topic: "3岁以下婴幼儿照护" (a tax clause) is no age limit for bus fares
+    a = assistant.ask("包头小孩坐公交几岁以下免费")
+    assert a.abstained and "3岁" not in a.lead
