@@ -227,7 +227,7 @@ class Glossary:
 
 
 # what may stand between two concepts that make an everyday key: a few characters, or in English an 's or a space
-_SPLIT_GAP = r"[^，。？！、,.?!;；：:\s]{0,3}|(?:s?'?s?\s)"
+_COMPOSE_GAP = r"[^，。？！、,.?!;；：:\s]{0,3}|(?:s?'?s?\s)"
 
 
 class ColloquialGlossary:
@@ -628,11 +628,12 @@ class QueryReader:
         whose names make an everyday key together are also said by that key's terms, each of them: 上幼儿园会免费
         (幼儿园 + 免费: 幼儿园免费 → 免费学前教育), 宝宝刚生下来就能上医保 (新生儿 + 医保: 新生儿医保 → 新生儿参保资助).
         A key the question says whole was read already (`found`)."""
+        lowered = text.lower()  # English concepts are read lower-cased
         for i, first in enumerate(q.groups):
             for j in range(i + 1, len(q.groups)):
                 second = q.groups[j]
-                at, then = text.lower().find(first.source), text.lower().find(second.source)
-                if at < 0 or then < 0 or not re.fullmatch(_SPLIT_GAP, text[at + len(first.source):then]):
+                at, then = lowered.find(first.source), lowered.find(second.source)
+                if at < 0 or then < 0 or not re.fullmatch(_COMPOSE_GAP, text[at + len(first.source):then]):
                     continue
                 keys = {a + b for a in (first.source, *first.terms) for b in (second.source, *second.terms)}
                 for key in sorted(keys & self.colloquial.entries.keys() - found):

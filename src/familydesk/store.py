@@ -240,19 +240,18 @@ class ClauseStore:
                 _quiet(self.client.delete_collection, name)
 
     def query(self, vector: list[float], k: int, city: str | list[str] | None = None) -> list[tuple[str, float]]:
-        """(clause id it maps to, cosine similarity) per window, best first.
+        """(clause id it maps to, cosine similarity) per window, best first (see `query_windows`)."""
+        return [(target, sim) for target, _window, sim in self.query_windows(vector, k, city)]
+
+    def query_windows(self, vector: list[float], k: int, city: str | list[str] | None = None
+                      ) -> list[tuple[str, str, float]]:
+        """(clause id it maps to, window id `<clause id>#<sentence number>`, cosine similarity) per window, best first.
 
         On a large index a city is filtered here, not in Chroma: Chroma's `where` filter makes the
         search scan (120 ms at 100k windows against 15 ms unfiltered), so we over-fetch and filter,
         and only ask Chroma to filter when the city is too rare among the nearest windows. On a small
         index the filtered search is the cheaper one (2 ms). `city` may be a list: a place and the
         regions above it (哈尔滨市, 黑龙江省, 全国)."""
-        return [(target, sim) for target, _window, sim in self.query_windows(vector, k, city)]
-
-    def query_windows(self, vector: list[float], k: int, city: str | list[str] | None = None
-                      ) -> list[tuple[str, str, float]]:
-        """(clause id it maps to, window id, cosine similarity) per window, best first: as `query`, with the
-        window (`<clause id>#<sentence number>`) that was near."""
         cities = [city] if isinstance(city, str) else list(city or [])
         where = None if not cities else {"city": cities[0]} if len(cities) == 1 else {"city": {"$in": cities}}
         if cities and self._size < OVERSAMPLE_FROM:
